@@ -1,0 +1,88 @@
+//! Analysis parameters. The defaults are librosa's.
+
+use crate::error::{FeatureError, Result};
+use serde::{Deserialize, Serialize};
+
+/// Which resampler brings the decoded signal to [`FeatureConfig::sample_rate`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum ResamplerKind {
+    /// libsoxr at "HQ" quality, as librosa's default `res_type="soxr_hq"`.
+    #[default]
+    SoxrHq,
+    /// rubato's FFT resampler (pure Rust; differs from librosa near Nyquist).
+    Rubato,
+}
+
+/// Parameters of the analysis. `FeatureConfig::default()` reproduces librosa's defaults.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FeatureConfig {
+    /// Analysis sample rate in Hz; `None` analyses at the file's native rate.
+    pub sample_rate: Option<u32>,
+    /// FFT size (librosa `n_fft`).
+    pub n_fft: usize,
+    /// Hop between frames in samples (librosa `hop_length`).
+    pub hop_length: usize,
+    /// Number of mel bands.
+    pub n_mels: usize,
+    /// Number of MFCC coefficients.
+    pub n_mfcc: usize,
+    /// The resampler.
+    pub resampler: ResamplerKind,
+}
+
+impl Default for FeatureConfig {
+    fn default() -> Self {
+        Self {
+            sample_rate: Some(22050),
+            n_fft: 2048,
+            hop_length: 512,
+            n_mels: 128,
+            n_mfcc: 20,
+            resampler: ResamplerKind::SoxrHq,
+        }
+    }
+}
+
+impl FeatureConfig {
+    /// The number of MFCC coefficients that enter the timbre summary (MFCC 1..=12).
+    pub const TIMBRE_DIMS: usize = 12;
+
+    /// Checks every value, so analysis code can rely on them.
+    pub fn check(&self) -> Result<()> {
+        if let Some(sr) = self.sample_rate {
+            if !(1000..=1_000_000).contains(&sr) {
+                return Err(FeatureError::Config(format!(
+                    "sample_rate {sr} Hz is outside 1000..=1000000"
+                )));
+            }
+        }
+        if self.n_fft < 16 || self.n_fft % 2 != 0 || self.n_fft > 1 << 16 {
+            return Err(FeatureError::Config(format!(
+                "n_fft {} must be even and in 16..=65536",
+                self.n_fft
+            )));
+        }
+        if self.hop_length == 0 || self.hop_length > self.n_fft {
+            return Err(FeatureError::Config(format!(
+                "hop_length {} must be in 1..=n_fft ({})",
+                self.hop_length, self.n_fft
+            )));
+        }
+        if self.n_mels == 0 || self.n_mels > 1024 {
+            return Err(FeatureError::Config(format!(
+                "n_mels {} must be in 1..=1024",
+                self.n_mels
+            )));
+        }
+        if self.n_mfcc <= Self::TIMBRE_DIMS || self.n_mfcc > self.n_mels {
+            return Err(FeatureError::Config(format!(
+                "n_mfcc {} must be in {}..=n_mels ({})",
+                self.n_mfcc,
+                Self::TIMBRE_DIMS + 1,
+                self.n_mels
+            )));
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,34 @@
+//! # sonority-features
+//!
+//! Decodes audio files in pure Rust (symphonia; libopus through an adapter for Opus), downmixes
+//! to mono, resamples to 22050 Hz as librosa does (libsoxr HQ), and computes librosa-exact frame
+//! features and per-track summaries. The specification is `FEATURES.md` of the project; the
+//! defaults of [`FeatureConfig`] are librosa's.
+
+pub mod config;
+pub mod decode;
+pub mod error;
+pub mod resample;
+
+pub use config::{FeatureConfig, ResamplerKind};
+pub use decode::{decode_file, DecodeWarning, DecodedAudio};
+pub use error::{FeatureError, Result};
+pub use resample::resample;
+
+pub mod analyze;
+pub mod chroma;
+pub mod db;
+pub mod frames;
+pub mod matrix;
+pub mod mel;
+pub mod mfcc;
+pub mod rhythm;
+pub mod spectral;
+pub mod stft;
+pub mod summary;
+
+pub use analyze::{analyze_signal, SignalAnalysis};
+pub use frames::FrameFeatures;
+pub use matrix::Matrix;
+pub use summary::{RowStats, Timbre, TrackSummary};
+pub mod json;
