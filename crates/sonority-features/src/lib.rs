@@ -31,4 +31,9 @@ pub use analyze::{analyze_signal, SignalAnalysis};
 pub use frames::FrameFeatures;
 pub use matrix::Matrix;
 pub use summary::{RowStats, Timbre, TrackSummary};
+pub mod file;
 pub mod json;
+pub mod track;
+
+pub use file::{analyze_file, FileAnalysis, SourceInfo};
+pub use track::{FeatureDim, FeatureLayout, TrackFeatures, ANALYSIS_VERSION, GROUPS};
