@@ -13,19 +13,20 @@ pub const ROLL_PERCENT: f64 = 0.85;
 /// The magnitudes are normalised to sum 1 first (left as they are when the sum is below
 /// `tiny(float32)`, so silence gives 0 for both).
 pub fn centroid_bandwidth(magnitude: &[f32], freqs: &[f64]) -> (f64, f64) {
-    let sum: f64 = magnitude.iter().map(|&m| f64::from(m)).sum();
+    let (sum, weighted) = magnitude
+        .iter()
+        .zip(freqs)
+        .fold((0.0, 0.0), |(s, w), (&m, &f)| {
+            (s + f64::from(m), w + f * f64::from(m))
+        });
     let norm = if sum < TINY_F32 { 1.0 } else { sum };
-    let centroid: f64 = magnitude
+    let centroid = weighted / norm;
+    let spread: f64 = magnitude
         .iter()
         .zip(freqs)
-        .map(|(&m, &f)| f * f64::from(m) / norm)
+        .map(|(&m, &f)| f64::from(m) * (f - centroid).powi(2))
         .sum();
-    let variance: f64 = magnitude
-        .iter()
-        .zip(freqs)
-        .map(|(&m, &f)| f64::from(m) / norm * (f - centroid).powi(2))
-        .sum();
-    (centroid, variance.sqrt())
+    (centroid, (spread / norm).sqrt())
 }
 
 /// The lowest bin frequency at which the cumulative magnitude reaches `ROLL_PERCENT` of the
@@ -46,11 +47,15 @@ pub fn rolloff(magnitude: &[f32], freqs: &[f64]) -> f64 {
 /// Spectral flatness: geometric over arithmetic mean of the power `max(1e-10, |X|^2)`.
 pub fn flatness(magnitude: &[f32]) -> f64 {
     let n = magnitude.len().max(1) as f64;
-    let (log_sum, sum) = magnitude.iter().fold((0.0, 0.0), |(l, s), &m| {
-        // librosa squares in float32, then floors at amin.
-        let p = f64::from(m * m).max(1e-10);
-        (l + p.ln(), s + p)
-    });
+    // librosa squares in float32, then floors at amin.
+    let power = |m: f32| f64::from(m * m).max(1e-10);
+    let sum: f64 = magnitude.iter().map(|&m| power(m)).sum();
+    // The sum of logs as logs of products of 8: each factor lies in [1e-10, ~1e7], so a
+    // product of 8 stays within f64's range, and one log replaces eight.
+    let log_sum: f64 = magnitude
+        .chunks(8)
+        .map(|c| c.iter().map(|&m| power(m)).product::<f64>().ln())
+        .sum();
     (log_sum / n).exp() / (sum / n)
 }
 

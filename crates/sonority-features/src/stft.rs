@@ -108,9 +108,11 @@ impl Stft {
         debug_assert!(ok.is_ok());
         for (m, c) in magnitude.iter_mut().zip(&self.output) {
             // librosa casts the complex128 result to complex64, then takes abs in float32.
-            let re = c.re as f32;
-            let im = c.im as f32;
-            *m = f64::from(re).hypot(f64::from(im)) as f32;
+            // The squares of f32 values are exact in f64 and cannot overflow, so sqrt of their
+            // sum rounded to f32 equals a correctly rounded hypot (and is 5x faster than libm's).
+            let re = f64::from(c.re as f32);
+            let im = f64::from(c.im as f32);
+            *m = (re * re + im * im).sqrt() as f32;
         }
     }
 

@@ -1,0 +1,52 @@
+//! Times one stage of the pipeline over a set of files on one thread and prints one line per
+//! file and a total: seconds of audio, wall seconds, times realtime.
+//!
+//! `cargo run --release --example bench_features -- decode|resample|analyze FILE...`
+//!
+//! - `decode`: decode and downmix to mono at the native rate (the floor: nothing is faster).
+//! - `resample`: decode, downmix and resample to 22050 Hz.
+//! - `analyze`: the whole analysis (`analyze_file`: decode, resample, every feature, summary).
+//!
+//! `scripts/bench-features` runs it under `/usr/bin/time -v` for peak memory.
+
+use sonority_features::decode::decode_file_resampled;
+use sonority_features::{analyze_file, decode_file, FeatureConfig, ResamplerKind};
+use std::path::Path;
+use std::time::Instant;
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let (mode, files) = args
+        .split_first()
+        .ok_or("usage: bench_features decode|resample|analyze FILE...")?;
+    let config = FeatureConfig::default();
+    let (mut total_audio, mut total_wall) = (0.0, 0.0);
+    for f in files {
+        let path = Path::new(f);
+        let start = Instant::now();
+        let audio_s = match mode.as_str() {
+            "decode" => {
+                let a = decode_file(path)?;
+                a.samples.len() as f64 / f64::from(a.sample_rate)
+            }
+            "resample" => {
+                let a = decode_file_resampled(path, 22050, ResamplerKind::SoxrHq)?;
+                a.native_frames as f64 / f64::from(a.native_sample_rate)
+            }
+            "analyze" => analyze_file(path, &config)?.source.duration_s,
+            other => return Err(format!("unknown mode {other}").into()),
+        };
+        let wall = start.elapsed().as_secs_f64();
+        println!(
+            "{mode:8} {f}: {audio_s:.1} s audio in {wall:.3} s = {:.0}x realtime",
+            audio_s / wall
+        );
+        total_audio += audio_s;
+        total_wall += wall;
+    }
+    println!(
+        "{mode:8} TOTAL: {total_audio:.1} s audio in {total_wall:.3} s = {:.0}x realtime",
+        total_audio / total_wall
+    );
+    Ok(())
+}

@@ -1,0 +1,52 @@
+//! The codec registry: symphonia's decoders plus libopus (through `symphonia-adapter-libopus`),
+//! and the short codec names reported in [`super::DecodedAudio::codec`].
+
+use std::sync::OnceLock;
+
+use symphonia::core::codecs::audio::AudioCodecId;
+use symphonia::core::codecs::registry::CodecRegistry;
+use symphonia_adapter_libopus::OpusDecoder;
+
+/// symphonia's default decoders plus the libopus adapter (symphonia has no Opus decoder).
+pub(crate) fn registry() -> &'static CodecRegistry {
+    static REGISTRY: OnceLock<CodecRegistry> = OnceLock::new();
+    REGISTRY.get_or_init(|| {
+        let mut registry = CodecRegistry::new();
+        symphonia::default::register_enabled_codecs(&mut registry);
+        registry.register_audio_decoder::<OpusDecoder>();
+        registry
+    })
+}
+
+/// The short name of a codec as ffmpeg spells it ("pcm_s16le", "flac", "mp3", "aac", "opus"...).
+///
+/// The names come from the registered decoders, which use ffmpeg's vocabulary; a codec without
+/// a decoder is named by its numeric id.
+pub(crate) fn short_name(codec: AudioCodecId) -> String {
+    match registry().get_audio_decoder(codec) {
+        Some(registered) => registered.codec.info.short_name.to_string(),
+        None => format!("unknown codec {codec}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use symphonia::core::codecs::audio::well_known::{
+        CODEC_ID_AAC, CODEC_ID_ALAC, CODEC_ID_FLAC, CODEC_ID_MP3, CODEC_ID_OPUS,
+        CODEC_ID_PCM_S16LE, CODEC_ID_PCM_U8, CODEC_ID_VORBIS, CODEC_ID_WAVPACK,
+    };
+
+    #[test]
+    fn names_follow_ffmpeg() {
+        assert_eq!(short_name(CODEC_ID_PCM_S16LE), "pcm_s16le");
+        assert_eq!(short_name(CODEC_ID_PCM_U8), "pcm_u8");
+        assert_eq!(short_name(CODEC_ID_FLAC), "flac");
+        assert_eq!(short_name(CODEC_ID_MP3), "mp3");
+        assert_eq!(short_name(CODEC_ID_VORBIS), "vorbis");
+        assert_eq!(short_name(CODEC_ID_AAC), "aac");
+        assert_eq!(short_name(CODEC_ID_ALAC), "alac");
+        assert_eq!(short_name(CODEC_ID_OPUS), "opus");
+        assert!(short_name(CODEC_ID_WAVPACK).starts_with("unknown codec"));
+    }
+}

@@ -1,0 +1,708 @@
+//! [`AudioStream`]: packet-by-packet decoding of one file to mono chunks.
+
+use std::fs::File;
+use std::io::{self, Seek, SeekFrom};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::path::{Path, PathBuf};
+
+use symphonia::core::codecs::audio::{AudioCodecParameters, AudioDecoder, AudioDecoderOptions};
+use symphonia::core::errors::Error as SymError;
+use symphonia::core::formats::probe::Hint;
+use symphonia::core::formats::well_known::{FORMAT_ID_ISOMP4, FORMAT_ID_OGG};
+use symphonia::core::formats::{FormatOptions, FormatReader, TrackType};
+use symphonia::core::io::{
+    MediaSource, MediaSourceStream, MediaSourceStreamOptions, ReadOnlySource,
+};
+use symphonia::core::meta::MetadataOptions;
+
+use super::codecs;
+use super::convert::Planes;
+use super::mp4::{self, Mp4Trim};
+use super::ogg;
+use super::wav::{self, Sniff, WavHeader, WavRead, WavSource};
+use super::DecodeWarning;
+use crate::error::{FeatureError, Result};
+
+/// Highest sample rate accepted, in Hz (as [`FeatureError::InvalidSampleRate`] documents).
+const MAX_SAMPLE_RATE: u32 = 1_000_000;
+/// Highest channel count accepted.
+const MAX_CHANNELS: usize = 1024;
+/// Undecodable packets reported one by one; beyond this, one summary warning.
+const MAX_SKIP_WARNINGS: usize = 3;
+/// After this many undecodable packets in a row, the stream is given up.
+const MAX_ERRORS_IN_A_ROW: usize = 200;
+
+/// A file being decoded packet by packet: each [`AudioStream::next_chunk`] yields the mono
+/// downmix of the next decoded packet(s), so a long file never has to be held in memory at its
+/// native rate.
+///
+/// Encoder delay and padding are removed: MP3 (LAME/Xing header), Vorbis and Opus (Ogg
+/// granule positions and pre-skip) by symphonia, AAC/ALAC in MP4 by the edit list or
+/// `iTunSMPB` tag following ffmpeg's rule (see the `mp4` module).
+pub struct AudioStream {
+    path: PathBuf,
+    source: Source,
+    sample_rate: u32,
+    channels: usize,
+    codec: String,
+    /// The frame count the container announces (after gapless trimming), when it does.
+    expected_frames: Option<u64>,
+    trim: Mp4Trim,
+    /// Frames decoded so far, before the MP4 start trim.
+    decoded: u64,
+    /// Mono frames handed out so far.
+    emitted: u64,
+    planes: Planes,
+    chunk: Vec<f32>,
+    warnings: Vec<DecodeWarning>,
+    skipped_packets: usize,
+    errors_in_a_row: usize,
+    /// The first error that made a packet undecodable (reported if nothing decodes).
+    first_error: Option<String>,
+    /// The stream has ended (normally or not).
+    done: bool,
+}
+
+/// Where the samples come from.
+enum Source {
+    /// symphonia's demuxer and decoder for the default audio track.
+    Symphonia {
+        reader: Box<dyn FormatReader>,
+        decoder: Box<dyn AudioDecoder>,
+        track_id: u32,
+    },
+    /// Uncompressed WAV, read by hand (see the `wav` module).
+    Wav(WavSource),
+}
+
+/// The outcome of reading one packet or block.
+enum Step {
+    /// Samples are in `planes`.
+    Data,
+    /// A packet of another track.
+    Ignore,
+    /// The decoder rejected a packet.
+    Skip(SymError),
+    /// The decoder's output changed to another sample rate.
+    RateChange(u32),
+    /// The stream ended, normally (`None`) or on an error of the container.
+    End(Option<SymError>),
+}
+
+impl std::fmt::Debug for AudioStream {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AudioStream")
+            .field("path", &self.path)
+            .field("sample_rate", &self.sample_rate)
+            .field("channels", &self.channels)
+            .field("codec", &self.codec)
+            .field("emitted", &self.emitted)
+            .finish_non_exhaustive()
+    }
+}
+
+impl AudioStream {
+    /// Opens `path`, recognises its format from the content (the extension is only a hint),
+    /// and prepares a decoder for its default audio track.
+    ///
+    /// Errors: [`FeatureError::Io`] when the path cannot be read (missing, a directory, a
+    /// dangling symlink), [`FeatureError::NoAudio`] for an empty file or one without an audio
+    /// track, [`FeatureError::Unsupported`] for unrecognised content or a codec without decoder,
+    /// [`FeatureError::Corrupt`] for a damaged header, [`FeatureError::InvalidSampleRate`] and
+    /// [`FeatureError::InvalidChannels`] for impossible stream parameters.
+    pub fn open(path: &Path) -> Result<Self> {
+        let mut file = open_regular_file(path)?;
+        let io_err = |source| FeatureError::Io {
+            path: path.to_path_buf(),
+            source,
+        };
+        match wav::sniff(&mut file).map_err(io_err)? {
+            Sniff::Wav(header) => return Self::from_wav(path, file, header),
+            Sniff::Invalid { sample_rate: 0, .. } => {
+                return Err(FeatureError::InvalidSampleRate {
+                    path: path.to_path_buf(),
+                    sample_rate: 0,
+                })
+            }
+            Sniff::Invalid { channels, .. } => {
+                return Err(FeatureError::InvalidChannels {
+                    path: path.to_path_buf(),
+                    channels,
+                })
+            }
+            Sniff::NotHandled => {}
+        }
+        // A truncated MP4 whose `moov` comes first is readable as a stream; symphonia's seekable
+        // mode gives up on it (the `mdat` box runs past the end of the file).
+        let streaming = mp4::is_truncated(&mut file).map_err(io_err)?;
+        let (reader, retried) = match probe(path, file, streaming) {
+            Ok(reader) => (reader, false),
+            // Unrecognised content: reading it as a stream will not help.
+            Err(Some(e @ SymError::Unsupported(_))) => return Err(open_error(path, e)),
+            // Seekable mode also reads the end of the file (Ogg looks for the last page); a
+            // damaged end makes it fail where reading as a stream works.
+            Err(first) if !streaming => {
+                match probe(path, File::open(path).map_err(io_err)?, true) {
+                    Ok(reader) => (reader, true),
+                    Err(_) => return Err(probe_error(path, first)),
+                }
+            }
+            Err(first) => return Err(probe_error(path, first)),
+        };
+        let mut stream = Self::from_reader(path, reader)?;
+        if retried || streaming {
+            stream.warn(
+                None,
+                "the end of the file is damaged or missing; read as a stream".to_string(),
+            );
+        }
+        Ok(stream)
+    }
+
+    fn from_wav(path: &Path, file: File, header: WavHeader) -> Result<Self> {
+        let sample_rate = header.sample_rate;
+        if sample_rate > MAX_SAMPLE_RATE {
+            return Err(FeatureError::InvalidSampleRate {
+                path: path.to_path_buf(),
+                sample_rate,
+            });
+        }
+        if header.channels > MAX_CHANNELS {
+            let channels = header.channels;
+            return Err(FeatureError::InvalidChannels {
+                path: path.to_path_buf(),
+                channels,
+            });
+        }
+        let expected_frames = header.data_len.map(|n| n / header.block_align as u64);
+        let (channels, codec) = (header.channels, header.codec_name().to_string());
+        let source = WavSource::new(file, header).map_err(|source| FeatureError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        Ok(Self::new(
+            path,
+            Source::Wav(source),
+            sample_rate,
+            channels,
+            codec,
+            expected_frames,
+        ))
+    }
+
+    fn new(
+        path: &Path,
+        source: Source,
+        sample_rate: u32,
+        channels: usize,
+        codec: String,
+        expected_frames: Option<u64>,
+    ) -> Self {
+        AudioStream {
+            path: path.to_path_buf(),
+            source,
+            sample_rate,
+            channels,
+            codec,
+            expected_frames,
+            trim: Mp4Trim::default(),
+            decoded: 0,
+            emitted: 0,
+            planes: Planes::default(),
+            chunk: Vec::new(),
+            warnings: Vec::new(),
+            skipped_packets: 0,
+            errors_in_a_row: 0,
+            first_error: None,
+            done: false,
+        }
+    }
+
+    fn from_reader(path: &Path, reader: Box<dyn FormatReader>) -> Result<Self> {
+        let no_audio = || FeatureError::NoAudio {
+            path: path.to_path_buf(),
+        };
+        let track = reader
+            .default_track(TrackType::Audio)
+            .ok_or_else(no_audio)?;
+        let params = track
+            .codec_params
+            .as_ref()
+            .and_then(|p| p.audio())
+            .ok_or_else(no_audio)?
+            .clone();
+        let (track_id, mut expected_frames, delay) = (track.id, track.num_frames, track.delay);
+        let sample_rate = check_sample_rate(path, &params)?;
+        let channels = check_channels(path, &params)?;
+        let codec = codecs::short_name(params.codec);
+        let decoder = codecs::registry()
+            .make_audio_decoder(&params, &AudioDecoderOptions::default())
+            .map_err(|e| decoder_error(path, &codec, e))?;
+        let format = reader.format_info().format;
+        if format == FORMAT_ID_OGG && expected_frames.is_none() {
+            // The last granule position counts the pre-skip (Opus) too.
+            let granule = ogg::last_granule(path, track_id).ok().flatten();
+            expected_frames = granule.map(|g| g.saturating_sub(u64::from(delay.unwrap_or(0))));
+        }
+        let is_mp4 = format == FORMAT_ID_ISOMP4;
+        let source = Source::Symphonia {
+            reader,
+            decoder,
+            track_id,
+        };
+        let mut stream = Self::new(path, source, sample_rate, channels, codec, expected_frames);
+        if is_mp4 {
+            stream.read_mp4_trim(track_id);
+        }
+        Ok(stream)
+    }
+
+    fn read_mp4_trim(&mut self, track_id: u32) {
+        match mp4::read_trim(&self.path, track_id, self.sample_rate) {
+            Ok(Some(trim)) => {
+                self.trim = trim;
+                if let Some(end) = trim.end {
+                    self.expected_frames = Some(end.saturating_sub(trim.skip));
+                }
+            }
+            Ok(None) => {}
+            Err(e) => self.warn(
+                None,
+                format!("cannot read the MP4 edit list ({e}); encoder delay kept"),
+            ),
+        }
+    }
+
+    /// The file's sample rate in Hz.
+    pub fn sample_rate(&self) -> u32 {
+        self.sample_rate
+    }
+
+    /// The file's channel count (before the downmix).
+    pub fn channels(&self) -> usize {
+        self.channels
+    }
+
+    /// Short codec name as ffmpeg spells it ("pcm_s16le", "flac", "mp3", "aac", "opus", ...).
+    pub fn codec(&self) -> &str {
+        &self.codec
+    }
+
+    /// The file being decoded.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The number of frames the container announces, when it does (a hint: damaged or
+    /// truncated files yield fewer).
+    pub fn frames_hint(&self) -> Option<u64> {
+        self.expected_frames
+    }
+
+    /// Mono frames yielded so far.
+    pub fn frames_decoded(&self) -> u64 {
+        self.emitted
+    }
+
+    /// Problems met so far that did not stop decoding.
+    pub fn warnings(&self) -> &[DecodeWarning] {
+        &self.warnings
+    }
+
+    /// Consumes the stream and returns its warnings.
+    pub fn into_warnings(self) -> Vec<DecodeWarning> {
+        self.warnings
+    }
+
+    /// The mono samples of the next decoded packet(s), or `None` at the end of the stream.
+    ///
+    /// Undecodable packets are skipped (with a [`DecodeWarning`]); a truncated or damaged
+    /// container ends the stream with a warning. Errors: [`FeatureError::NonFinite`] when a
+    /// sample is NaN or infinite, [`FeatureError::NoAudio`] or [`FeatureError::Corrupt`] when
+    /// the stream ends without a single decodable frame, [`FeatureError::Io`] when reading
+    /// fails for a reason other than the end of the file.
+    pub fn next_chunk(&mut self) -> Result<Option<&[f32]>> {
+        loop {
+            if self.done {
+                return Ok(None);
+            }
+            let before = self.decoded;
+            if self.trim.end.is_some_and(|end| before >= end) {
+                // ffmpeg drops whole packets that start after the end of the MP4 edit.
+                self.end_of_stream(None)?;
+                continue;
+            }
+            match self.read_block() {
+                Step::Data => {
+                    self.errors_in_a_row = 0;
+                    if self.fill_chunk(before)? {
+                        return Ok(Some(&self.chunk));
+                    }
+                }
+                Step::Ignore => {}
+                Step::Skip(e) => self.skip_packet(e)?,
+                Step::RateChange(rate) => {
+                    let message = format!(
+                        "sample rate changes from {} Hz to {rate} Hz; decoding stopped",
+                        self.sample_rate
+                    );
+                    self.warn_here(message);
+                    self.end_of_stream(None)?;
+                }
+                Step::End(error) => self.end_of_stream(error)?,
+            }
+        }
+    }
+
+    /// Reads the next packet (symphonia) or block (WAV) into `self.planes`.
+    fn read_block(&mut self) -> Step {
+        let planes = &mut self.planes;
+        match &mut self.source {
+            Source::Wav(wav) => match wav.read(planes) {
+                Ok(WavRead::Frames) => Step::Data,
+                Ok(WavRead::End) => Step::End(None),
+                Ok(WavRead::Truncated) => {
+                    Step::End(Some(SymError::IoError(io::ErrorKind::UnexpectedEof.into())))
+                }
+                Err(e) => Step::End(Some(SymError::IoError(e))),
+            },
+            Source::Symphonia {
+                reader,
+                decoder,
+                track_id,
+            } => {
+                let rate = self.sample_rate;
+                // symphonia is not panic-free on hostile input: a panic ends the stream.
+                let step = catch_unwind(AssertUnwindSafe(|| {
+                    let packet = match reader.next_packet() {
+                        Ok(Some(packet)) => packet,
+                        Ok(None) => return Step::End(None),
+                        Err(e) => return Step::End(Some(e)),
+                    };
+                    if packet.track_id != *track_id {
+                        return Step::Ignore;
+                    }
+                    match decoder.decode(&packet) {
+                        Ok(buf) if buf.spec().rate() != rate && buf.frames() > 0 => {
+                            Step::RateChange(buf.spec().rate())
+                        }
+                        Ok(buf) => {
+                            planes.fill(&buf);
+                            Step::Data
+                        }
+                        Err(e) => Step::Skip(e),
+                    }
+                }));
+                step.unwrap_or(Step::End(Some(SymError::DecodeError(
+                    "the decoder panicked",
+                ))))
+            }
+        }
+    }
+
+    /// Downmixes the decoded packet into `self.chunk`, applying the MP4 start trim. Returns
+    /// whether anything is left to hand out.
+    fn fill_chunk(&mut self, before: u64) -> Result<bool> {
+        let frames = self.planes.frames();
+        self.decoded += frames as u64;
+        if self.planes.channels() != self.channels && frames > 0 {
+            if self.channels != 0 {
+                let message = format!(
+                    "channel count changes from {} to {}",
+                    self.channels,
+                    self.planes.channels()
+                );
+                self.warn_here(message);
+            }
+            self.channels = self.planes.channels();
+        }
+        self.chunk.clear();
+        self.planes.append_mono(&mut self.chunk);
+        let skip = self.trim.skip.saturating_sub(before).min(frames as u64) as usize;
+        self.chunk.drain(..skip.min(self.chunk.len()));
+        if let Some(i) = self.chunk.iter().position(|x| !x.is_finite()) {
+            return Err(FeatureError::NonFinite {
+                path: self.path.clone(),
+                position_s: (self.emitted + i as u64) as f64 / f64::from(self.sample_rate),
+            });
+        }
+        self.emitted += self.chunk.len() as u64;
+        Ok(!self.chunk.is_empty())
+    }
+
+    /// Skips a packet the decoder rejected; gives up after too many in a row.
+    fn skip_packet(&mut self, error: SymError) -> Result<()> {
+        if let SymError::ResetRequired = error {
+            if let Source::Symphonia { decoder, .. } = &mut self.source {
+                decoder.reset();
+            }
+            return Ok(());
+        }
+        // Any other error, "I/O" ones included (decoders read packets from memory, so these
+        // mean a malformed packet), skips the packet.
+        let message = error.to_string();
+        self.first_error.get_or_insert_with(|| message.clone());
+        self.skipped_packets += 1;
+        self.errors_in_a_row += 1;
+        if self.skipped_packets <= MAX_SKIP_WARNINGS {
+            self.warn_here(format!("undecodable packet skipped: {message}"));
+        }
+        if self.errors_in_a_row >= MAX_ERRORS_IN_A_ROW {
+            self.warn_here(format!(
+                "{MAX_ERRORS_IN_A_ROW} undecodable packets in a row; decoding stopped"
+            ));
+            self.end_of_stream(None)?;
+        }
+        Ok(())
+    }
+
+    /// Ends the stream: turns a demuxer error into a warning (truncation, damage), adds the
+    /// summary warnings, and fails when nothing at all was decoded.
+    fn end_of_stream(&mut self, error: Option<SymError>) -> Result<()> {
+        if self.done {
+            return Ok(());
+        }
+        self.done = true;
+        let mut truncated = false;
+        match error {
+            None => {}
+            Some(SymError::IoError(e)) if is_eof(&e) => {
+                truncated = true;
+                self.warn_here("the file ends unexpectedly (truncated?)".to_string());
+            }
+            Some(SymError::IoError(e)) if is_os_error(&e) => {
+                return Err(FeatureError::Io {
+                    path: self.path.clone(),
+                    source: e,
+                });
+            }
+            Some(SymError::ResetRequired) => {
+                self.warn_here("a new stream starts (chained file); decoding stopped".to_string());
+            }
+            Some(e) => {
+                let message = e.to_string();
+                self.first_error.get_or_insert_with(|| message.clone());
+                self.warn_here(format!("damaged stream, decoding stopped: {message}"));
+            }
+        }
+        if self.skipped_packets > MAX_SKIP_WARNINGS {
+            let more = self.skipped_packets - MAX_SKIP_WARNINGS;
+            self.warn(
+                None,
+                format!(
+                    "{more} more undecodable packets skipped ({} in all)",
+                    self.skipped_packets
+                ),
+            );
+        }
+        if self.emitted == 0 {
+            return Err(self.nothing_decoded_error());
+        }
+        if !truncated {
+            self.check_length();
+        }
+        Ok(())
+    }
+
+    /// Warns when the container announced clearly more frames than were decoded.
+    fn check_length(&mut self) {
+        let Some(expected) = self.expected_frames else {
+            return;
+        };
+        // About one packet of slack (an MP3 frame): containers count the edges differently.
+        let slack = 1152;
+        if self.emitted + slack < expected {
+            let message = format!(
+                "decoded {} frames but the container announces {expected} (truncated or damaged?)",
+                self.emitted
+            );
+            self.warn_here(message);
+        }
+    }
+
+    /// NoAudio for a stream that is really empty; Corrupt when packets failed or the container
+    /// announced frames that never came.
+    fn nothing_decoded_error(&self) -> FeatureError {
+        let reason = match (&self.first_error, self.expected_frames) {
+            (Some(reason), _) => reason.clone(),
+            (None, Some(n)) if n > 0 => {
+                format!("no decodable audio although the container announces {n} frames")
+            }
+            (None, _) => {
+                return FeatureError::NoAudio {
+                    path: self.path.clone(),
+                }
+            }
+        };
+        FeatureError::Corrupt {
+            path: self.path.clone(),
+            position_s: Some(0.0),
+            reason,
+        }
+    }
+
+    /// Records a warning at the current decoding position.
+    fn warn_here(&mut self, message: String) {
+        let position = self.decoded as f64 / f64::from(self.sample_rate);
+        self.warn(Some(position), message);
+    }
+
+    fn warn(&mut self, position_s: Option<f64>, message: String) {
+        log::debug!("{}: {message}", self.path.display());
+        self.warnings.push(DecodeWarning {
+            position_s,
+            message,
+        });
+    }
+}
+
+/// Runs symphonia's probe on `file`, as a seekable source or as a plain stream. `Err(None)`
+/// means the probe panicked.
+fn probe(
+    path: &Path,
+    mut file: File,
+    streaming: bool,
+) -> std::result::Result<Box<dyn FormatReader>, Option<SymError>> {
+    file.seek(SeekFrom::Start(0))
+        .map_err(|e| Some(SymError::IoError(e)))?;
+    let source: Box<dyn MediaSource> = if streaming {
+        Box::new(ReadOnlySource::new(file))
+    } else {
+        Box::new(file)
+    };
+    let mss = MediaSourceStream::new(source, MediaSourceStreamOptions::default());
+    let mut hint = Hint::new();
+    if let Some(ext) = path.extension().and_then(|e| e.to_str()) {
+        hint.with_extension(ext);
+    }
+    let probe = symphonia::default::get_probe();
+    // symphonia is not panic-free on hostile input: a panic is reported as damage.
+    catch_unwind(AssertUnwindSafe(|| {
+        probe.probe(
+            &hint,
+            mss,
+            FormatOptions::default(),
+            MetadataOptions::default(),
+        )
+    }))
+    .map_err(|_| None)?
+    .map_err(Some)
+}
+
+fn probe_error(path: &Path, error: Option<SymError>) -> FeatureError {
+    match error {
+        Some(e) => open_error(path, e),
+        None => panic_error(path, None),
+    }
+}
+
+/// Opens `path` for reading if it is a non-empty regular file (symlinks are followed).
+fn open_regular_file(path: &Path) -> Result<File> {
+    let io_err = |source: io::Error| FeatureError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let meta = std::fs::metadata(path).map_err(io_err)?;
+    if meta.is_dir() {
+        return Err(io_err(io::Error::new(
+            io::ErrorKind::IsADirectory,
+            "is a directory",
+        )));
+    }
+    if !meta.is_file() {
+        return Err(FeatureError::Unsupported {
+            path: path.to_path_buf(),
+            reason: "not a regular file".to_string(),
+        });
+    }
+    if meta.len() == 0 {
+        return Err(FeatureError::NoAudio {
+            path: path.to_path_buf(),
+        });
+    }
+    File::open(path).map_err(io_err)
+}
+
+fn check_sample_rate(path: &Path, params: &AudioCodecParameters) -> Result<u32> {
+    match params.sample_rate {
+        Some(rate) if (1..=MAX_SAMPLE_RATE).contains(&rate) => Ok(rate),
+        other => Err(FeatureError::InvalidSampleRate {
+            path: path.to_path_buf(),
+            sample_rate: other.unwrap_or(0),
+        }),
+    }
+}
+
+/// The declared channel count; 0 (filled in from the first decoded packet) when undeclared.
+fn check_channels(path: &Path, params: &AudioCodecParameters) -> Result<usize> {
+    match params.channels.as_ref().map(|c| c.count()) {
+        None => Ok(0),
+        Some(n) if (1..=MAX_CHANNELS).contains(&n) => Ok(n),
+        Some(n) => Err(FeatureError::InvalidChannels {
+            path: path.to_path_buf(),
+            channels: n,
+        }),
+    }
+}
+
+fn is_eof(e: &io::Error) -> bool {
+    e.kind() == io::ErrorKind::UnexpectedEof
+}
+
+/// A real error of the operating system, as opposed to symphonia's parsers reporting malformed
+/// data ("unexpected end of bitstream") through `io::Error`.
+fn is_os_error(e: &io::Error) -> bool {
+    e.raw_os_error().is_some()
+}
+
+/// Maps an error of the probe (format recognition and header parsing).
+fn open_error(path: &Path, error: SymError) -> FeatureError {
+    let path = path.to_path_buf();
+    match error {
+        SymError::IoError(e) if is_eof(&e) => FeatureError::Unsupported {
+            path,
+            reason: "no audio format recognised before the end of the file".to_string(),
+        },
+        SymError::IoError(source) if is_os_error(&source) => FeatureError::Io { path, source },
+        SymError::Unsupported(what) => FeatureError::Unsupported {
+            path,
+            reason: what.to_string(),
+        },
+        SymError::DecodeError(what) => FeatureError::Corrupt {
+            path,
+            position_s: None,
+            reason: what.to_string(),
+        },
+        other => FeatureError::Corrupt {
+            path,
+            position_s: None,
+            reason: other.to_string(),
+        },
+    }
+}
+
+/// Maps an error of the decoder's construction.
+fn decoder_error(path: &Path, codec: &str, error: SymError) -> FeatureError {
+    let path = path.to_path_buf();
+    match error {
+        SymError::Unsupported(what) => FeatureError::Unsupported {
+            path,
+            reason: format!("codec {codec}: {what}"),
+        },
+        SymError::IoError(source) if is_os_error(&source) => FeatureError::Io { path, source },
+        other => FeatureError::Corrupt {
+            path,
+            position_s: None,
+            reason: format!("codec {codec}: {other}"),
+        },
+    }
+}
+
+/// The error for a panic inside symphonia.
+fn panic_error(path: &Path, position_s: Option<f64>) -> FeatureError {
+    FeatureError::Corrupt {
+        path: path.to_path_buf(),
+        position_s,
+        reason: "the demuxer panicked on this file".to_string(),
+    }
+}
