@@ -1,0 +1,107 @@
+//! `sonority analyze DIR`: scan and analyse, nothing else.
+
+use crate::{db, interrupt, progress::AnalysisProgress};
+use anyhow::{Context, Result};
+use clap::Args;
+use sonority_library::{analyze_library, AnalyzeOptions, AnalyzeReport, Store};
+use std::path::{Path, PathBuf};
+
+/// Arguments shared by `analyze` and `organize`.
+#[derive(Debug, Args, Clone)]
+pub struct AnalyzeArgs {
+    /// The music folder.
+    #[arg(value_name = "DIR")]
+    pub dir: PathBuf,
+    /// Worker threads for the analysis (default: one per core).
+    #[arg(
+        long,
+        short = 'j',
+        value_name = "N",
+        default_value_t = 0,
+        hide_default_value = true
+    )]
+    pub jobs: usize,
+    /// Also scan hidden files and folders (names starting with a dot).
+    #[arg(long)]
+    pub hidden: bool,
+    /// Analyse again files that failed before even if they did not change.
+    #[arg(long)]
+    pub retry_failed: bool,
+    /// Print only failures and the final summary.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+}
+
+/// `sonority analyze`.
+#[derive(Debug, Args)]
+pub struct AnalyzeCommand {
+    #[command(flatten)]
+    pub analyze: AnalyzeArgs,
+    /// Print the run's report as JSON on stdout.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Runs the analysis into `store` with a progress display and Ctrl-C handling.
+pub fn analyze_into(store: &mut Store, args: &AnalyzeArgs) -> Result<AnalyzeReport> {
+    if !args.dir.is_dir() {
+        anyhow::bail!(
+            "{} is not a folder: give the folder that holds your music",
+            args.dir.display()
+        );
+    }
+    let mut options = AnalyzeOptions {
+        jobs: args.jobs,
+        retry_failed: args.retry_failed,
+        ..AnalyzeOptions::default()
+    };
+    options.scan.include_hidden = args.hidden;
+    let cancel = interrupt::cancel_flag();
+    let mut display = AnalysisProgress::new(args.quiet);
+    let report = analyze_library(
+        store,
+        &args.dir,
+        &options,
+        &mut |e| display.event(e),
+        &cancel,
+    );
+    display.finish();
+    report.with_context(|| format!("analysing {}", args.dir.display()))
+}
+
+/// Prints the human summary of a run to stderr.
+pub fn print_summary(report: &AnalyzeReport) {
+    eprintln!(
+        "analysed {} · unchanged {} · failed {} (+{} known) · removed {} · {:.1} h of audio in {:.1} s",
+        report.analysed,
+        report.unchanged,
+        report.failed.len(),
+        report.known_failures,
+        report.removed,
+        report.audio_hours(),
+        report.wall_s
+    );
+    for f in &report.failed {
+        eprintln!("  failed: {}", f.reason);
+    }
+    for e in &report.scan_errors {
+        eprintln!("  not scanned: {}", e.message);
+    }
+    if report.cancelled {
+        eprintln!(
+            "stopped early: {} files left for the next run (everything finished is saved)",
+            report.not_started
+        );
+    }
+}
+
+/// `sonority analyze`.
+pub fn run(cmd: &AnalyzeCommand, db_arg: Option<&Path>) -> Result<()> {
+    let mut store = db::open(db_arg)?;
+    let report = analyze_into(&mut store, &cmd.analyze)?;
+    print_summary(&report);
+    if cmd.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    }
+    Ok(())
+}

@@ -1,0 +1,76 @@
+//! `sonority status` and `sonority errors`.
+
+use crate::db;
+use anyhow::Result;
+use clap::Args;
+use std::path::Path;
+
+/// `sonority status`.
+#[derive(Debug, Args)]
+pub struct StatusCommand {
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `sonority errors`.
+#[derive(Debug, Args)]
+pub struct ErrorsCommand {
+    /// Print JSON (one object per failed file).
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Prints what the database holds.
+pub fn status(cmd: &StatusCommand, db_arg: Option<&Path>) -> Result<()> {
+    let store = db::open(db_arg)?;
+    let s = store.status()?;
+    if cmd.json {
+        println!("{}", serde_json::to_string_pretty(&s)?);
+        return Ok(());
+    }
+    println!("database   {}", s.path.display());
+    println!("schema     {}", s.schema_version);
+    println!(
+        "tracks     {} ({} analysed, {} failed)",
+        s.tracks, s.analysed, s.failed
+    );
+    println!("audio      {:.1} h", s.total_duration_s / 3600.0);
+    for (version, n) in &s.by_analysis_version {
+        println!("analysis   {n} tracks with {version}");
+    }
+    match &s.latest_clustering {
+        Some(c) => println!(
+            "clustering #{} · {} · k={} · {} tracks",
+            c.id, c.algorithm, c.k, c.tracks
+        ),
+        None => println!("clustering none yet (run `sonority cluster` or `sonority organize`)"),
+    }
+    Ok(())
+}
+
+/// Prints the files whose analysis failed, and why.
+pub fn errors(cmd: &ErrorsCommand, db_arg: Option<&Path>) -> Result<()> {
+    let store = db::open(db_arg)?;
+    let failed = store.errors()?;
+    if cmd.json {
+        for t in &failed {
+            let line = serde_json::json!({
+                "path": t.path,
+                "error": t.error,
+                "size": t.size,
+                "analyzed_at": t.analyzed_at,
+            });
+            println!("{line}");
+        }
+        return Ok(());
+    }
+    if failed.is_empty() {
+        println!("no failed files");
+    }
+    for t in &failed {
+        println!("{}", t.path.display());
+        println!("    {}", t.error.as_deref().unwrap_or("unknown error"));
+    }
+    Ok(())
+}

@@ -1,0 +1,22 @@
+//! Which database a command uses: `--db`, else `$SONORITY_DB`, else the platform default.
+
+use anyhow::{Context, Result};
+use sonority_library::Store;
+use std::path::{Path, PathBuf};
+
+/// The database path for this run.
+pub fn db_path(arg: Option<&Path>) -> Result<PathBuf> {
+    match arg {
+        Some(p) => Ok(p.to_path_buf()),
+        None => Store::default_path().context(
+            "no database location: pass --db PATH or set SONORITY_DB (the platform data \
+             directory could not be determined)",
+        ),
+    }
+}
+
+/// Opens (creating if needed) the database for this run.
+pub fn open(arg: Option<&Path>) -> Result<Store> {
+    let path = db_path(arg)?;
+    Store::open(&path).with_context(|| format!("opening the library database {}", path.display()))
+}

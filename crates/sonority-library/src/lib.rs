@@ -1,0 +1,54 @@
+//! # sonority-library
+//!
+//! A music folder as a library: [`scan()`] walks it, [`analyze_library`] analyses the new and
+//! changed files in parallel (with `sonority-features`) and keeps the results in a SQLite
+//! [`Store`], which also holds clusterings and the history of tag writes.
+//!
+//! ```no_run
+//! use sonority_library::{analyze_library, AnalyzeOptions, Store};
+//! use std::sync::atomic::AtomicBool;
+//!
+//! # fn main() -> sonority_library::Result<()> {
+//! let mut store = Store::open(&Store::default_path()?)?;
+//! let cancel = AtomicBool::new(false);
+//! let report = analyze_library(
+//!     &mut store,
+//!     "/music".as_ref(),
+//!     &AnalyzeOptions::default(),
+//!     &mut |event| { let _ = event; /* drive a progress bar */ },
+//!     &cancel,
+//! )?;
+//! let table = store.features_table(&report.analysis_version)?;
+//! # let _ = table;
+//! # Ok(()) }
+//! ```
+//!
+//! The library never prints: it reports progress through a callback and returns
+//! [`LibraryError`]s.
+
+#![warn(missing_docs)]
+
+pub mod error;
+pub mod pipeline;
+pub mod progress;
+pub mod scan;
+pub mod sniff;
+pub mod store;
+pub mod tags;
+
+pub use error::{LibraryError, Result};
+pub use pipeline::{analyze_library, AnalyzeOptions, AnalyzeReport, FailedFile};
+pub use progress::{FileOutcome, Phase, ProgressEvent};
+pub use scan::{
+    has_audio_extension, scan, ScanError, ScanErrorKind, ScanOptions, ScanResult, ScannedFile,
+    AUDIO_EXTENSIONS,
+};
+pub use sniff::{sniff_file, Sniffed};
+pub use store::{
+    ClusterRow, ClusteringData, ClusteringId, ClusteringSummary, FeatureMatrix, SavedClustering,
+    Store, StoreStatus, TagChange, TagHistoryEntry, TagWrite, TrackAssignment, TrackId, TrackRow,
+    DB_ENV, SCHEMA_VERSION,
+};
+pub use tags::{read_tags, Tags};
+
+pub use sonority_features::{DecodeWarning, FeatureConfig, FeatureDim, FeatureLayout};

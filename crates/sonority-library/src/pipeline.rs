@@ -1,0 +1,533 @@
+//! The analysis run: scan a folder, compare it with the store, analyse the new and changed
+//! files in parallel and commit the results in batches.
+//!
+//! Shape of a run:
+//!
+//! ```text
+//! scan ─► plan (size, mtime, analysis version vs the store) ─► forget missing tracks
+//!   ─► rayon pool of `jobs` workers: sniff ─► tags ─► decode + features ─┐ bounded channel
+//!   ─► this thread: one writer, a transaction every `batch_size` tracks or `batch_interval` ◄┘
+//! ```
+//!
+//! Memory stays at about `jobs` × the peak of one analysis (~60 MB for a 4-minute track): the
+//! channel holds at most `2 × jobs` small results (a feature vector each) and a worker blocks
+//! when it is full. A track row and its features are written in the same transaction, so a
+//! crash (even SIGKILL) at any moment keeps every committed track whole and loses only the
+//! batch in progress; the next run analyses exactly what was not committed.
+
+use crate::error::{LibraryError, Result};
+use crate::progress::{FileOutcome, Phase, ProgressEvent};
+use crate::scan::{self, ScanError, ScanErrorKind, ScanOptions, ScanResult, ScannedFile};
+use crate::sniff::{sniff_file, Sniffed};
+use crate::store::{AnalysisRecord, KnownFile, RecordOutcome, Store};
+use crate::tags::{read_tags, Tags};
+use rayon::prelude::*;
+use serde::Serialize;
+use sonority_features::{
+    analyze_file, DecodeWarning, FeatureConfig, FeatureError, FeatureLayout, FileAnalysis,
+    SourceInfo, TrackFeatures,
+};
+use std::collections::HashMap;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
+use std::time::{Duration, Instant};
+
+/// How to analyse a library.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AnalyzeOptions {
+    /// Worker threads; 0 (the default) means one per core.
+    pub jobs: usize,
+    /// The feature configuration (its [`FeatureConfig::analysis_version`] decides what is up
+    /// to date).
+    pub features: FeatureConfig,
+    /// What the scan includes.
+    pub scan: ScanOptions,
+    /// Analyse again files that failed before although they did not change (default: false;
+    /// failed files are retried anyway when they change or the analysis version changes).
+    pub retry_failed: bool,
+    /// Commit after this many results (default 32) ...
+    pub batch_size: usize,
+    /// ... or when the oldest uncommitted result is this old (default 2 s), whichever first.
+    pub batch_interval: Duration,
+}
+
+impl Default for AnalyzeOptions {
+    fn default() -> Self {
+        Self {
+            jobs: 0,
+            features: FeatureConfig::default(),
+            scan: ScanOptions::default(),
+            retry_failed: false,
+            batch_size: 32,
+            batch_interval: Duration::from_secs(2),
+        }
+    }
+}
+
+impl AnalyzeOptions {
+    /// The number of worker threads a run uses.
+    pub fn effective_jobs(&self) -> usize {
+        if self.jobs > 0 {
+            self.jobs
+        } else {
+            std::thread::available_parallelism().map_or(1, usize::from)
+        }
+    }
+}
+
+/// A file whose analysis failed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FailedFile {
+    /// The file.
+    pub path: PathBuf,
+    /// Why (the message stored with the track).
+    pub reason: String,
+}
+
+/// What a run did.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct AnalyzeReport {
+    /// The scanned root, canonical.
+    pub root: PathBuf,
+    /// The analysis version of this run.
+    pub analysis_version: String,
+    /// Files with an audio extension under the root.
+    pub found: usize,
+    /// Files analysed in this run.
+    pub analysed: usize,
+    /// Files skipped because they were analysed before and did not change.
+    pub unchanged: usize,
+    /// Unchanged files that failed before, not retried (see [`AnalyzeOptions::retry_failed`]).
+    pub known_failures: usize,
+    /// Files that failed in this run, with the reasons.
+    pub failed: Vec<FailedFile>,
+    /// Tracks forgotten because their file is gone.
+    pub removed: usize,
+    /// Files and folders that could not be scanned or opened (not stored; tried again next
+    /// time).
+    pub scan_errors: Vec<ScanError>,
+    /// True when the run was cancelled before every file was analysed.
+    pub cancelled: bool,
+    /// Files left for a later run because of the cancellation.
+    pub not_started: usize,
+    /// Wall time of the run in seconds.
+    pub wall_s: f64,
+    /// Seconds of audio analysed in this run.
+    pub audio_s: f64,
+}
+
+impl AnalyzeReport {
+    /// Hours of audio analysed in this run.
+    pub fn audio_hours(&self) -> f64 {
+        self.audio_s / 3600.0
+    }
+}
+
+/// Analyses the library under `root` into `store`: scans it, forgets tracks whose file is
+/// gone, analyses the new and changed files in parallel and commits the results in batches.
+///
+/// A file is skipped when its size, mtime and analysis version are those stored and it was
+/// analysed without error; a file that failed is skipped too while it does not change, unless
+/// [`AnalyzeOptions::retry_failed`]. Per-file failures are stored with their message and the
+/// run goes on; tags that cannot be read become a warning.
+///
+/// `progress` receives [`ProgressEvent`]s on the calling thread. When `cancel` becomes true
+/// (a Ctrl-C handler), no new file is started; the files in progress finish, everything
+/// finished is committed, and the report says `cancelled`. Errors are those of the store
+/// (the results committed until then stay) and an unreadable `root`.
+pub fn analyze_library(
+    store: &mut Store,
+    root: &Path,
+    options: &AnalyzeOptions,
+    progress: &mut dyn FnMut(ProgressEvent),
+    cancel: &AtomicBool,
+) -> Result<AnalyzeReport> {
+    let started = Instant::now();
+    options.features.check()?;
+    if options.batch_size == 0 {
+        return Err(LibraryError::InvalidOption(
+            "batch_size must be at least 1".into(),
+        ));
+    }
+    let version = options.features.analysis_version();
+
+    progress(ProgressEvent::Phase {
+        phase: Phase::Scanning,
+    });
+    let scanned = scan::scan(root, &options.scan, &mut |found| {
+        progress(ProgressEvent::Scanned { found })
+    })?;
+    for error in &scanned.errors {
+        progress(ProgressEvent::ScanError {
+            error: error.clone(),
+        });
+    }
+    let plan = Plan::new(
+        &scanned,
+        &store.known_files()?,
+        &version,
+        options.retry_failed,
+    );
+    let removed = store.forget_missing(&scanned)?;
+    progress(ProgressEvent::Planned {
+        found: scanned.files.len(),
+        to_analyse: plan.to_analyse.len(),
+        unchanged: plan.unchanged,
+        known_failures: plan.known_failures,
+        removed,
+    });
+
+    let mut report = AnalyzeReport {
+        root: scanned.root.clone(),
+        analysis_version: version.clone(),
+        found: scanned.files.len(),
+        unchanged: plan.unchanged,
+        known_failures: plan.known_failures,
+        removed,
+        scan_errors: scanned.errors.clone(),
+        ..AnalyzeReport::default()
+    };
+    let mut done = 0;
+    if !plan.to_analyse.is_empty() && !cancel.load(Ordering::Relaxed) {
+        progress(ProgressEvent::Phase {
+            phase: Phase::Analysing,
+        });
+        let layout = FeatureLayout::for_config(&options.features);
+        let layout_id = store.layout_id(&version, &layout)?;
+        let run = Run {
+            files: &plan.to_analyse,
+            options,
+            version: &version,
+            layout: &layout,
+            layout_id,
+            cancel,
+        };
+        done = run.execute(store, progress, &mut report)?;
+    }
+    report.not_started = plan.to_analyse.len().saturating_sub(done);
+    report.cancelled = report.not_started > 0;
+    report.wall_s = started.elapsed().as_secs_f64();
+    Ok(report)
+}
+
+/// What to analyse, after comparing the scan with the store.
+struct Plan {
+    to_analyse: Vec<ScannedFile>,
+    unchanged: usize,
+    known_failures: usize,
+}
+
+impl Plan {
+    fn new(
+        scanned: &ScanResult,
+        known: &HashMap<PathBuf, KnownFile>,
+        version: &str,
+        retry_failed: bool,
+    ) -> Self {
+        let mut plan = Self {
+            to_analyse: Vec::new(),
+            unchanged: 0,
+            known_failures: 0,
+        };
+        for file in &scanned.files {
+            let same = known.get(&file.path).filter(|k| {
+                k.size == file.size && k.mtime_ns == file.mtime_ns && k.analysis_version == version
+            });
+            match same {
+                Some(k) if k.failed && !retry_failed => plan.known_failures += 1,
+                Some(k) if !k.failed && k.has_features => plan.unchanged += 1,
+                _ => plan.to_analyse.push(file.clone()),
+            }
+        }
+        plan
+    }
+}
+
+/// What a worker sends to the writer.
+enum Message {
+    /// A result to store, with its seconds of audio.
+    Record(Box<AnalysisRecord>, f64),
+    /// A file that could not be opened: reported, not stored.
+    Unreadable(ScanError),
+}
+
+/// The analysing part of a run.
+struct Run<'a> {
+    files: &'a [ScannedFile],
+    options: &'a AnalyzeOptions,
+    version: &'a str,
+    layout: &'a FeatureLayout,
+    layout_id: i64,
+    cancel: &'a AtomicBool,
+}
+
+impl Run<'_> {
+    /// Runs the workers and the writer; returns how many files were done.
+    fn execute(
+        &self,
+        store: &mut Store,
+        progress: &mut dyn FnMut(ProgressEvent),
+        report: &mut AnalyzeReport,
+    ) -> Result<usize> {
+        let jobs = self.options.effective_jobs();
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(jobs)
+            .thread_name(|i| format!("sonority-analyse-{i}"))
+            .build()
+            .map_err(|e| LibraryError::ThreadPool(e.to_string()))?;
+        let (sender, receiver) = mpsc::sync_channel::<Message>(2 * jobs);
+        // Set when the writer fails, so the workers stop starting files.
+        let stop = AtomicBool::new(false);
+        std::thread::scope(|scope| {
+            let (stop, cancel, files) = (&stop, self.cancel, self.files);
+            let (config, layout) = (&self.options.features, self.layout);
+            let workers = scope.spawn(move || {
+                pool.install(|| {
+                    files.par_iter().for_each_with(sender, |sender, file| {
+                        if cancel.load(Ordering::Relaxed) || stop.load(Ordering::Relaxed) {
+                            return;
+                        }
+                        // A send fails only when the writer gave up; nothing to do then.
+                        let _ = sender.send(analyse_one(file, config, layout));
+                    });
+                });
+            });
+            let written = self.write(store, receiver, progress, report);
+            if written.is_err() {
+                stop.store(true, Ordering::Relaxed);
+            }
+            let joined = workers.join();
+            let done = written?;
+            joined.map_err(|_| LibraryError::ThreadPool("an analysis thread panicked".into()))?;
+            Ok(done)
+        })
+    }
+
+    /// The writer: receives results until every worker is done, commits them in batches.
+    fn write(
+        &self,
+        store: &mut Store,
+        receiver: Receiver<Message>,
+        progress: &mut dyn FnMut(ProgressEvent),
+        report: &mut AnalyzeReport,
+    ) -> Result<usize> {
+        let total = self.files.len();
+        let batch_size = self.options.batch_size;
+        let interval = self.options.batch_interval;
+        let mut batch: Vec<AnalysisRecord> = Vec::with_capacity(batch_size);
+        let mut oldest: Option<Instant> = None;
+        let mut done = 0;
+        let mut committed = 0;
+        let mut commit = |batch: &mut Vec<AnalysisRecord>,
+                          progress: &mut dyn FnMut(ProgressEvent)|
+         -> Result<()> {
+            store.write_batch(self.version, self.layout_id, batch)?;
+            committed += batch.len();
+            progress(ProgressEvent::BatchCommitted {
+                tracks: batch.len(),
+                committed,
+            });
+            batch.clear();
+            Ok(())
+        };
+        loop {
+            let next = match oldest {
+                None => receiver.recv().map_err(|_| RecvTimeoutError::Disconnected),
+                Some(t) => receiver.recv_timeout(interval.saturating_sub(t.elapsed())),
+            };
+            match next {
+                Ok(message) => {
+                    done += 1;
+                    let (path, audio_s, outcome) = match message {
+                        Message::Record(record, audio_s) => {
+                            let outcome = match &record.outcome {
+                                RecordOutcome::Analysed { .. } => {
+                                    report.analysed += 1;
+                                    report.audio_s += audio_s;
+                                    FileOutcome::Analysed
+                                }
+                                RecordOutcome::Failed { reason } => {
+                                    report.failed.push(FailedFile {
+                                        path: record.file.path.clone(),
+                                        reason: reason.clone(),
+                                    });
+                                    FileOutcome::Failed {
+                                        reason: reason.clone(),
+                                    }
+                                }
+                            };
+                            let path = record.file.path.clone();
+                            batch.push(*record);
+                            oldest.get_or_insert_with(Instant::now);
+                            (path, audio_s, outcome)
+                        }
+                        Message::Unreadable(error) => {
+                            let path = error.path.clone().unwrap_or_default();
+                            let reason = error.message.clone();
+                            report.scan_errors.push(error);
+                            (path, 0.0, FileOutcome::Unreadable { reason })
+                        }
+                    };
+                    progress(ProgressEvent::FileDone {
+                        path,
+                        done,
+                        total,
+                        audio_s,
+                        audio_s_done: report.audio_s,
+                        outcome,
+                    });
+                }
+                Err(RecvTimeoutError::Timeout) => {}
+                Err(RecvTimeoutError::Disconnected) => break,
+            }
+            let due = batch.len() >= batch_size || oldest.is_some_and(|t| t.elapsed() >= interval);
+            if due && !batch.is_empty() {
+                commit(&mut batch, progress)?;
+                oldest = None;
+            }
+        }
+        progress(ProgressEvent::Phase {
+            phase: Phase::Writing,
+        });
+        if !batch.is_empty() {
+            commit(&mut batch, progress)?;
+        }
+        Ok(done)
+    }
+}
+
+/// Analyses one file on a worker thread. Never panics: a panic in a decoder or the tag reader
+/// becomes a failure or a warning.
+fn analyse_one(file: &ScannedFile, config: &FeatureConfig, layout: &FeatureLayout) -> Message {
+    let path = &file.path;
+    let record = |tags: Tags, warnings: Vec<DecodeWarning>, outcome: RecordOutcome| {
+        let audio_s = match &outcome {
+            RecordOutcome::Analysed { source, .. } => source.duration_s,
+            RecordOutcome::Failed { .. } => 0.0,
+        };
+        Message::Record(
+            Box::new(AnalysisRecord {
+                file: file.clone(),
+                tags,
+                warnings,
+                outcome,
+            }),
+            audio_s,
+        )
+    };
+    match sniff_file(path) {
+        Err(source) => {
+            return Message::Unreadable(ScanError {
+                path: Some(path.clone()),
+                kind: ScanErrorKind::Unreadable,
+                message: LibraryError::Io {
+                    path: path.clone(),
+                    source,
+                }
+                .to_string(),
+            })
+        }
+        Ok(Sniffed::NotAudio(what)) => {
+            let reason = LibraryError::NotAudio {
+                path: path.clone(),
+                what: what.to_string(),
+            }
+            .to_string();
+            return record(
+                Tags::default(),
+                Vec::new(),
+                RecordOutcome::Failed { reason },
+            );
+        }
+        Ok(Sniffed::Audio(_)) => {}
+    }
+    let mut tag_warnings = Vec::new();
+    let tags = match catch_unwind(AssertUnwindSafe(|| read_tags(path))) {
+        Ok(Ok(tags)) => tags,
+        Ok(Err(LibraryError::Tags { message, .. })) => {
+            tag_warnings.push(tag_warning(message));
+            Tags::default()
+        }
+        Ok(Err(other)) => {
+            tag_warnings.push(tag_warning(other.to_string()));
+            Tags::default()
+        }
+        Err(panic) => {
+            tag_warnings.push(tag_warning(format!(
+                "the tag reader crashed: {}",
+                panic_message(panic.as_ref())
+            )));
+            Tags::default()
+        }
+    };
+    let analysed = catch_unwind(AssertUnwindSafe(|| analyse_audio(path, config)));
+    let (mut warnings, outcome) = match analysed {
+        Ok(Ok((source, warnings, values))) if values.len() == layout.len() => {
+            (warnings, RecordOutcome::Analysed { source, values })
+        }
+        Ok(Ok((_, warnings, values))) => (
+            warnings,
+            RecordOutcome::Failed {
+                reason: format!(
+                    "{}: internal error: {} feature values for a layout of {}",
+                    path.display(),
+                    values.len(),
+                    layout.len()
+                ),
+            },
+        ),
+        Ok(Err(e)) => (
+            Vec::new(),
+            RecordOutcome::Failed {
+                reason: e.to_string(),
+            },
+        ),
+        Err(panic) => (
+            Vec::new(),
+            RecordOutcome::Failed {
+                reason: format!(
+                    "{}: internal error in the analysis: {}",
+                    path.display(),
+                    panic_message(panic.as_ref())
+                ),
+            },
+        ),
+    };
+    warnings.extend(tag_warnings);
+    record(tags, warnings, outcome)
+}
+
+/// Decodes and analyses `path`, keeping only what is stored (the frame features are dropped
+/// here, on the worker).
+fn analyse_audio(
+    path: &Path,
+    config: &FeatureConfig,
+) -> std::result::Result<(SourceInfo, Vec<DecodeWarning>, Vec<f64>), FeatureError> {
+    let FileAnalysis {
+        source,
+        warnings,
+        analysis,
+        ..
+    } = analyze_file(path, config)?;
+    let features = TrackFeatures::from_summary(&analysis.summary, config);
+    Ok((source, warnings, features.values))
+}
+
+fn tag_warning(message: String) -> DecodeWarning {
+    DecodeWarning {
+        position_s: None,
+        message: format!("tags: {message}"),
+    }
+}
+
+fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
+    if let Some(s) = panic.downcast_ref::<&str>() {
+        (*s).to_string()
+    } else if let Some(s) = panic.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "unknown panic".to_string()
+    }
+}

@@ -1,0 +1,165 @@
+//! Test libraries built in a temporary folder from the project's fixtures.
+#![allow(dead_code)]
+
+use sonority_library::{
+    analyze_library, has_audio_extension, AnalyzeOptions, AnalyzeReport, FileOutcome,
+    ProgressEvent, Store,
+};
+use std::collections::BTreeSet;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicBool;
+use std::time::Duration;
+
+/// The project's `fixtures/`.
+pub fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures")
+}
+
+/// A music folder and a database path in a temporary folder.
+pub struct Library {
+    pub dir: tempfile::TempDir,
+    /// The music folder, canonical.
+    pub root: PathBuf,
+    /// The database file (not created yet).
+    pub db: PathBuf,
+}
+
+impl Library {
+    pub fn new() -> Self {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let root = dir.path().join("music");
+        fs::create_dir_all(&root).expect("mkdir");
+        let root = fs::canonicalize(&root).expect("canonical root");
+        let db = dir.path().join("db").join("library.db");
+        Self { dir, root, db }
+    }
+
+    /// Copies the audio-named files of `fixtures/<from>` into `<root>/<to>`.
+    pub fn copy(&self, from: &str, to: &str, keep: impl Fn(&str) -> bool) -> usize {
+        let target = self.root.join(to);
+        fs::create_dir_all(&target).expect("mkdir");
+        let mut n = 0;
+        for entry in fs::read_dir(fixtures().join(from)).expect("fixtures") {
+            let path = entry.expect("entry").path();
+            let name = path
+                .file_name()
+                .and_then(|n| n.to_str())
+                .unwrap_or_default()
+                .to_string();
+            if path.is_file() && has_audio_extension(&path) && keep(&name) {
+                fs::copy(&path, target.join(&name)).expect("copy");
+                n += 1;
+            }
+        }
+        n
+    }
+
+    /// The ten synthetic WAVs in `synthetic/`, `text.mp3` in `junk/`, a zero-byte
+    /// `junk/zero.flac`, a hidden `.hidden/sweep.wav` and a symbolic link loop `loop -> .`.
+    pub fn small() -> Self {
+        let lib = Self::new();
+        lib.copy("synthetic", "synthetic", |_| true);
+        lib.copy("decode", "junk", |n| n == "text.mp3");
+        fs::write(lib.root.join("junk/zero.flac"), b"").expect("zero-byte file");
+        lib.copy("synthetic", ".hidden", |n| n == "sweep_22k.wav");
+        #[cfg(unix)]
+        std::os::unix::fs::symlink(&lib.root, lib.root.join("loop")).expect("symlink loop");
+        lib
+    }
+
+    /// [`Library::small`] plus every real excerpt and every decode fixture.
+    pub fn full() -> Self {
+        let lib = Self::small();
+        lib.copy("real", "real", |_| true);
+        lib.copy("decode", "decode", |_| true);
+        lib
+    }
+
+    pub fn store(&self) -> Store {
+        Store::open(&self.db).expect("open store")
+    }
+
+    pub fn path(&self, rel: &str) -> PathBuf {
+        self.root.join(rel)
+    }
+}
+
+/// Options for tests: two workers, small batches.
+pub fn options() -> AnalyzeOptions {
+    AnalyzeOptions {
+        jobs: 2,
+        batch_size: 4,
+        batch_interval: Duration::from_millis(500),
+        ..AnalyzeOptions::default()
+    }
+}
+
+/// A run's report and events.
+pub struct Run {
+    pub report: AnalyzeReport,
+    pub events: Vec<ProgressEvent>,
+    pub secs: f64,
+}
+
+impl Run {
+    /// Paths with a `FileDone` event, whatever the outcome.
+    pub fn done_paths(&self) -> BTreeSet<PathBuf> {
+        self.events
+            .iter()
+            .filter_map(|e| match e {
+                ProgressEvent::FileDone { path, .. } => Some(path.clone()),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// Paths analysed successfully in this run.
+    pub fn analysed_paths(&self) -> BTreeSet<PathBuf> {
+        self.events
+            .iter()
+            .filter_map(|e| match e {
+                ProgressEvent::FileDone {
+                    path,
+                    outcome: FileOutcome::Analysed,
+                    ..
+                } => Some(path.clone()),
+                _ => None,
+            })
+            .collect()
+    }
+}
+
+pub fn run(store: &mut Store, root: &Path, options: &AnalyzeOptions) -> Run {
+    let cancel = AtomicBool::new(false);
+    let mut events = Vec::new();
+    let started = std::time::Instant::now();
+    let report = analyze_library(store, root, options, &mut |e| events.push(e), &cancel)
+        .expect("analysis run");
+    Run {
+        report,
+        events,
+        secs: started.elapsed().as_secs_f64(),
+    }
+}
+
+/// True when file permissions are not enforced for this user (root): tests of unreadable
+/// files are skipped then.
+pub fn permissions_ignored(dir: &Path) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let probe = dir.join("permission-probe");
+        fs::write(&probe, b"x").expect("probe");
+        fs::set_permissions(&probe, fs::Permissions::from_mode(0o000)).expect("chmod");
+        let ignored = fs::File::open(&probe).is_ok();
+        fs::set_permissions(&probe, fs::Permissions::from_mode(0o644)).expect("chmod");
+        fs::remove_file(&probe).expect("rm");
+        ignored
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = dir;
+        true
+    }
+}

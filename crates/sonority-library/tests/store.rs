@@ -1,0 +1,409 @@
+//! The store on its own: schema and migrations, refusal of files it must not touch,
+//! clusterings and tag history.
+
+mod common;
+
+use common::*;
+use rusqlite::Connection;
+use serde_json::json;
+use sonority_library::{
+    ClusterRow, ClusteringData, LibraryError, Store, TagChange, TagWrite, TrackAssignment, DB_ENV,
+    SCHEMA_VERSION,
+};
+use std::fs;
+
+#[test]
+fn new_database_has_the_current_schema_and_settings() {
+    let lib = Library::new();
+    assert!(!lib.db.parent().expect("parent").exists());
+    let store = lib.store();
+    assert_eq!(store.schema_version().expect("version"), SCHEMA_VERSION);
+    assert_eq!(store.path(), lib.db);
+    drop(store);
+    // Reopening does not migrate again.
+    let store = lib.store();
+    assert_eq!(store.schema_version().expect("version"), SCHEMA_VERSION);
+    let status = store.status().expect("status");
+    assert_eq!((status.tracks, status.analysed, status.failed), (0, 0, 0));
+    assert!(status.latest_clustering.is_none());
+    drop(store);
+
+    let conn = Connection::open(&lib.db).expect("sqlite");
+    let mode: String = conn
+        .pragma_query_value(None, "journal_mode", |r| r.get(0))
+        .expect("journal mode");
+    assert_eq!(mode, "wal");
+    let app: i32 = conn
+        .pragma_query_value(None, "application_id", |r| r.get(0))
+        .expect("application id");
+    assert_eq!(app, sonority_library::store::APPLICATION_ID);
+    let mut tables: Vec<String> = conn
+        .prepare("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name")
+        .expect("prepare")
+        .query_map([], |r| r.get(0))
+        .expect("query")
+        .collect::<Result<_, _>>()
+        .expect("rows");
+    tables.sort();
+    assert_eq!(
+        tables,
+        [
+            "clusterings",
+            "clusters",
+            "feature_layouts",
+            "features",
+            "tag_history",
+            "track_clusters",
+            "tracks"
+        ]
+    );
+    let integrity: String = conn
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .expect("integrity");
+    assert_eq!(integrity, "ok");
+}
+
+#[test]
+fn empty_file_is_migrated_from_version_0() {
+    let lib = Library::new();
+    fs::create_dir_all(lib.db.parent().expect("parent")).expect("mkdir");
+    fs::write(&lib.db, b"").expect("zero-byte database");
+    let store = lib.store();
+    assert_eq!(store.schema_version().expect("version"), SCHEMA_VERSION);
+    assert!(store.tracks().expect("tracks").is_empty());
+}
+
+#[test]
+fn newer_schema_is_refused() {
+    let lib = Library::new();
+    drop(lib.store());
+    {
+        let conn = Connection::open(&lib.db).expect("sqlite");
+        conn.pragma_update(None, "user_version", SCHEMA_VERSION + 7)
+            .expect("bump");
+    }
+    let err = Store::open(&lib.db).expect_err("newer schema");
+    assert!(
+        matches!(err, LibraryError::SchemaTooNew { found, supported, .. }
+            if found == SCHEMA_VERSION + 7 && supported == SCHEMA_VERSION),
+        "{err:?}"
+    );
+    let message = err.to_string();
+    assert!(message.contains("newer sonority"), "{message}");
+    assert!(message.contains(&*lib.db.to_string_lossy()), "{message}");
+}
+
+#[test]
+fn another_programs_database_is_refused_untouched() {
+    let lib = Library::new();
+    fs::create_dir_all(lib.db.parent().expect("parent")).expect("mkdir");
+    {
+        let conn = Connection::open(&lib.db).expect("sqlite");
+        conn.execute_batch("CREATE TABLE songs (id INTEGER PRIMARY KEY, name TEXT);")
+            .expect("foreign schema");
+    }
+    let before = fs::read(&lib.db).expect("read");
+    let err = Store::open(&lib.db).expect_err("foreign");
+    assert!(matches!(err, LibraryError::Foreign { .. }), "{err:?}");
+    assert!(err.to_string().contains("not a sonority library"));
+    assert_eq!(fs::read(&lib.db).expect("read"), before, "left untouched");
+}
+
+#[test]
+fn corrupt_database_gives_a_clear_error() {
+    let lib = Library::new();
+    fs::create_dir_all(lib.db.parent().expect("parent")).expect("mkdir");
+    let garbage: Vec<u8> = (0..8192u32).map(|i| (i * 7919 % 251) as u8).collect();
+    fs::write(&lib.db, &garbage).expect("write");
+    let err = Store::open(&lib.db).expect_err("garbage");
+    assert!(matches!(err, LibraryError::Corrupt { .. }), "{err:?}");
+    let message = err.to_string();
+    assert!(
+        message.contains("damaged or is not an SQLite database"),
+        "{message}"
+    );
+    assert!(message.contains(&*lib.db.to_string_lossy()), "{message}");
+    assert_eq!(fs::read(&lib.db).expect("read"), garbage, "left untouched");
+
+    // A real library cut in half: refused at open or at the first query, never a panic.
+    let lib = Library::small();
+    {
+        let mut store = lib.store();
+        run(&mut store, &lib.root, &options());
+    }
+    let bytes = fs::read(&lib.db).expect("read");
+    for suffix in ["-wal", "-shm"] {
+        let _ = fs::remove_file(lib.db.with_file_name(format!("library.db{suffix}")));
+    }
+    fs::write(&lib.db, &bytes[..bytes.len() / 2]).expect("truncate");
+    match Store::open(&lib.db) {
+        Err(e) => assert!(matches!(e, LibraryError::Corrupt { .. }), "{e:?}"),
+        Ok(store) => {
+            let result = store.tracks().and_then(|_| store.features_table("x"));
+            let result = result.and_then(|_| store.status());
+            if let Err(e) = result {
+                assert!(matches!(e, LibraryError::Corrupt { .. }), "{e:?}");
+            }
+        }
+    }
+}
+
+#[test]
+fn read_only_database_gives_a_clear_error() {
+    let lib = Library::small();
+    {
+        let mut store = lib.store();
+        run(&mut store, &lib.root, &options());
+    }
+    // Opened read-only: reading works, writing is refused with a clear error.
+    let mut store = Store::open_read_only(&lib.db).expect("open read-only");
+    assert_eq!(store.status().expect("status").tracks, 12);
+    fs::remove_file(lib.path("synthetic/sweep_22k.wav")).expect("rm");
+    let cancel = std::sync::atomic::AtomicBool::new(false);
+    let err =
+        sonority_library::analyze_library(&mut store, &lib.root, &options(), &mut |_| {}, &cancel)
+            .expect_err("read-only");
+    assert!(matches!(err, LibraryError::ReadOnly { .. }), "{err:?}");
+    assert!(err.to_string().contains("is read-only"), "{err}");
+    drop(store);
+
+    // A file the user may not write (skipped when permissions are not enforced, as for root).
+    #[cfg(unix)]
+    if !permissions_ignored(lib.dir.path()) {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = lib.db.parent().expect("parent");
+        for entry in fs::read_dir(dir).expect("dir") {
+            let path = entry.expect("entry").path();
+            fs::set_permissions(&path, fs::Permissions::from_mode(0o444)).expect("chmod");
+        }
+        fs::set_permissions(dir, fs::Permissions::from_mode(0o555)).expect("chmod");
+        let err = Store::open(&lib.db);
+        fs::set_permissions(dir, fs::Permissions::from_mode(0o755)).expect("chmod");
+        let err = err.expect_err("read-only file");
+        assert!(matches!(err, LibraryError::ReadOnly { .. }), "{err:?}");
+    }
+
+    // Read-only open of a file that does not exist is an error, not a new library.
+    let err = Store::open_read_only(&lib.dir.path().join("none.db")).expect_err("missing");
+    assert!(err.to_string().contains("none.db"), "{err}");
+}
+
+fn clustering(track_ids: &[i64]) -> ClusteringData {
+    ClusteringData {
+        algorithm: "kmeans".into(),
+        analysis_version: "v-test".into(),
+        selection: json!({"groups": ["mfcc", "chroma"], "weights": {"mfcc": 1.0}}),
+        params: json!({"k": 2, "seed": 42}),
+        k: 2,
+        quality: json!({"silhouette": 0.41}),
+        sweep: json!([{"k": 2, "silhouette": 0.41}, {"k": 3, "silhouette": 0.3}]),
+        model: json!(null),
+        clusters: vec![
+            ClusterRow {
+                cluster_id: 0,
+                name: Some("tonal".into()),
+                size: 2,
+                centroid: vec![0.5, -1.25],
+                x: Some(0.1),
+                y: Some(0.2),
+            },
+            ClusterRow {
+                cluster_id: 1,
+                name: None,
+                size: 1,
+                centroid: vec![3.0, 0.0],
+                x: None,
+                y: None,
+            },
+        ],
+        assignments: track_ids
+            .iter()
+            .enumerate()
+            .map(|(i, &id)| TrackAssignment {
+                track_id: id,
+                cluster_id: if i == 3 { None } else { Some((i % 2) as i64) },
+                distance: Some(i as f64 * 0.5),
+                confidence: Some(0.9),
+                x: Some(i as f64),
+                y: Some(-(i as f64)),
+            })
+            .collect(),
+    }
+}
+
+#[test]
+fn clusterings_round_trip_and_follow_forgotten_tracks() {
+    let lib = Library::new();
+    lib.copy("synthetic", "", |n| {
+        n.starts_with("chord") || n.starts_with("s")
+    });
+    let mut store = lib.store();
+    run(&mut store, &lib.root, &options());
+    let ids: Vec<i64> = store
+        .tracks()
+        .expect("tracks")
+        .iter()
+        .map(|t| t.id)
+        .collect();
+    assert_eq!(ids.len(), 6);
+    let mut data = clustering(&ids[..4]);
+    // Assignments come back by track id.
+    data.assignments.sort_by_key(|a| a.track_id);
+    let first = store.save_clustering(&data).expect("save");
+    let second = store.save_clustering(&data).expect("save");
+    assert!(second > first);
+    let latest = store.latest_clustering().expect("latest").expect("some");
+    assert_eq!(latest.id, second);
+    assert!(latest.created_at > 0);
+    assert_eq!(latest.data, data);
+    assert_eq!(
+        store.clustering(first).expect("q").expect("some").data,
+        data
+    );
+    assert!(store.clustering(999).expect("q").is_none());
+    let list = store.clusterings().expect("list");
+    assert_eq!(list.len(), 2);
+    assert_eq!((list[1].k, list[1].tracks), (2, 4));
+    assert_eq!(
+        store
+            .status()
+            .expect("status")
+            .latest_clustering
+            .map(|c| c.id),
+        Some(second)
+    );
+
+    // An assignment to a cluster that does not exist is refused, and nothing is saved.
+    let mut bad = clustering(&ids[..1]);
+    bad.assignments[0].cluster_id = Some(9);
+    assert!(store.save_clustering(&bad).is_err());
+    let mut bad = clustering(&ids[..1]);
+    bad.clusters[1].centroid[0] = f64::NAN;
+    assert!(matches!(
+        store.save_clustering(&bad),
+        Err(LibraryError::InvalidOption(_))
+    ));
+    assert_eq!(store.clusterings().expect("list").len(), 2);
+
+    // Forgetting a track drops its assignments.
+    let gone = store.track(ids[0]).expect("q").expect("row").path;
+    fs::remove_file(&gone).expect("rm");
+    run(&mut store, &lib.root, &options());
+    let latest = store.latest_clustering().expect("q").expect("some");
+    assert_eq!(latest.data.assignments.len(), 3);
+    assert!(store.delete_clustering(first).expect("delete"));
+    assert!(!store.delete_clustering(first).expect("delete"));
+    assert_eq!(store.clusterings().expect("list").len(), 1);
+}
+
+#[test]
+fn tag_writes_are_recorded_and_keep_the_track_up_to_date() {
+    let lib = Library::new();
+    lib.copy("synthetic", "", |n| {
+        n == "sweep_22k.wav" || n == "noise_22k.wav"
+    });
+    let mut store = lib.store();
+    run(&mut store, &lib.root, &options());
+    let track = store
+        .track_by_path(&lib.path("sweep_22k.wav"))
+        .expect("q")
+        .expect("row");
+    let clustering_id = store
+        .save_clustering(&clustering(&[track.id]))
+        .expect("save");
+
+    // Pretend a tag writer changed the file: new size and mtime.
+    let path = lib.path("sweep_22k.wav");
+    let mut bytes = fs::read(&path).expect("read");
+    bytes.extend_from_slice(b"LIST\x04\x00\x00\x00INFO");
+    fs::write(&path, &bytes).expect("write");
+    let meta = fs::metadata(&path).expect("stat");
+    let mtime_ns = meta
+        .modified()
+        .expect("mtime")
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("after 1970")
+        .as_nanos() as i64;
+    let write = TagWrite {
+        track: track.id,
+        changes: vec![
+            TagChange {
+                field: "genre".into(),
+                previous: None,
+                new: Some("Sweeps".into()),
+            },
+            TagChange {
+                field: "track_no".into(),
+                previous: None,
+                new: Some("4".into()),
+            },
+            TagChange {
+                field: "SONORITY_CLUSTER".into(),
+                previous: Some("old".into()),
+                new: Some("tonal".into()),
+            },
+        ],
+        size: meta.len(),
+        mtime_ns,
+        clustering: Some(clustering_id),
+    };
+    store.record_tag_write(&write).expect("record");
+    let row = store.track(track.id).expect("q").expect("row");
+    assert_eq!(row.tags.genre.as_deref(), Some("Sweeps"));
+    assert_eq!(row.tags.track_no, Some(4));
+    assert_eq!(row.size, meta.len());
+
+    let history = store.tag_history(Some(track.id)).expect("history");
+    assert_eq!(history.len(), 3);
+    assert_eq!(history[2].field, "SONORITY_CLUSTER");
+    assert_eq!(history[2].previous.as_deref(), Some("old"));
+    assert_eq!(history[2].new.as_deref(), Some("tonal"));
+    assert_eq!(history[0].path, path);
+    assert_eq!(history[0].clustering, Some(clustering_id));
+    assert!(history.windows(2).all(|w| w[0].id < w[1].id));
+
+    // The rewritten file is not analysed again: its audio did not change.
+    let rerun = run(&mut store, &lib.root, &options());
+    assert_eq!(rerun.report.analysed, 0);
+
+    // Unknown tracks are refused; history outlives a forgotten track.
+    let mut unknown = write.clone();
+    unknown.track = 12345;
+    assert!(matches!(
+        store.record_tag_write(&unknown),
+        Err(LibraryError::UnknownTrack(12345))
+    ));
+    fs::remove_file(&path).expect("rm");
+    run(&mut store, &lib.root, &options());
+    let all = store.tag_history(None).expect("history");
+    assert_eq!(all.len(), 3);
+    assert!(all.iter().all(|h| h.track.is_none() && h.path == path));
+}
+
+#[test]
+fn default_path_honours_the_environment() {
+    // The only test in this binary that touches the environment.
+    let previous = std::env::var_os(DB_ENV);
+    std::env::set_var(DB_ENV, "/tmp/somewhere/else.db");
+    let chosen = Store::default_path();
+    std::env::set_var(DB_ENV, "");
+    let fallback = Store::default_path();
+    match previous {
+        Some(v) => std::env::set_var(DB_ENV, v),
+        None => std::env::remove_var(DB_ENV),
+    }
+    assert_eq!(
+        chosen.expect("env path"),
+        std::path::PathBuf::from("/tmp/somewhere/else.db")
+    );
+    if let Ok(path) = fallback {
+        assert!(path.ends_with("sonority/library.db"), "{}", path.display());
+    }
+}
+
+#[test]
+fn in_memory_store_works() {
+    let store = Store::open_in_memory().expect("memory");
+    assert_eq!(store.schema_version().expect("v"), SCHEMA_VERSION);
+    assert!(store.features_table("x").expect("q").is_none());
+}
