@@ -1,0 +1,225 @@
+//! [`Clustering`]: the serialisable result of any algorithm: labels, clusters (with centroids
+//! and names), quality scores and the parameters used.
+
+use ndarray::{Array2, ArrayView2, Axis};
+use serde::{Deserialize, Serialize};
+
+use crate::agglomerative::AgglomerativeParams;
+use crate::dbscan::DbscanParams;
+use crate::describe::DimScore;
+use crate::error::{invalid, Result};
+use crate::gmm::GmmParams;
+use crate::kmeans::{inertia, KMeansParams};
+use crate::linalg::{cluster_means, standard};
+use crate::metrics::{calinski_harabasz_score, davies_bouldin_score, silhouette_score_sampled};
+
+/// The algorithm of a clustering and its parameters (for DBSCAN, with the `eps` actually used).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "algorithm", rename_all = "snake_case")]
+pub enum AlgorithmParams {
+    /// k-means.
+    #[serde(rename = "kmeans")]
+    KMeans(KMeansParams),
+    /// Gaussian mixture.
+    GaussianMixture(GmmParams),
+    /// Agglomerative clustering on Euclidean distances.
+    Agglomerative(AgglomerativeParams),
+    /// DBSCAN.
+    Dbscan(DbscanParams),
+}
+
+impl AlgorithmParams {
+    /// Validates the inner parameters.
+    pub fn check(&self) -> Result<()> {
+        match self {
+            AlgorithmParams::KMeans(p) => p.check().map(|_| ()),
+            AlgorithmParams::GaussianMixture(p) => p.check().map(|_| ()),
+            AlgorithmParams::Agglomerative(p) => p.check().map(|_| ()),
+            AlgorithmParams::Dbscan(p) => p.check().map(|_| ()),
+        }
+    }
+
+    /// Short name: `kmeans`, `gaussian_mixture`, `agglomerative` or `dbscan`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            AlgorithmParams::KMeans(_) => "kmeans",
+            AlgorithmParams::GaussianMixture(_) => "gaussian_mixture",
+            AlgorithmParams::Agglomerative(_) => "agglomerative",
+            AlgorithmParams::Dbscan(_) => "dbscan",
+        }
+    }
+}
+
+/// Quality scores of a clustering, on its scaled rows (noise rows left out).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct Quality {
+    /// Sum of squared distances of rows to their cluster's centroid.
+    pub inertia: f64,
+    /// Mean silhouette; `None` with fewer than 2 clusters.
+    pub silhouette: Option<f64>,
+    /// Rows the silhouette was computed on (all rows, or a seeded sample of large tables).
+    pub silhouette_rows: usize,
+    /// Calinski-Harabasz index; `None` with fewer than 2 clusters.
+    pub calinski_harabasz: Option<f64>,
+    /// Davies-Bouldin index; `None` with fewer than 2 clusters.
+    pub davies_bouldin: Option<f64>,
+    /// BIC of a Gaussian mixture.
+    pub bic: Option<f64>,
+    /// Rows labelled noise (DBSCAN).
+    pub noise: usize,
+}
+
+/// One cluster.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Cluster {
+    /// Stable id (kept across reclustering by [`crate::model::Model::align_to`]).
+    pub id: usize,
+    /// Members.
+    pub size: usize,
+    /// Mean of the members in scaled space.
+    pub centroid: Vec<f64>,
+    /// Short distinct human name ("bright · noisy · fast"), empty until described.
+    pub name: String,
+    /// Dims where the cluster stands furthest from the overall mean.
+    pub top: Vec<DimScore>,
+}
+
+/// The result of clustering a table: one label per track, the clusters, quality scores.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Clustering {
+    /// Algorithm and parameters used.
+    pub algorithm: AlgorithmParams,
+    /// Track ids, in row order.
+    pub track_ids: Vec<String>,
+    /// Cluster id of each track (`None` = noise).
+    pub labels: Vec<Option<usize>>,
+    /// The clusters, in model order (the order of the model's centroids / components).
+    pub clusters: Vec<Cluster>,
+    /// Quality scores.
+    pub quality: Quality,
+}
+
+/// Rows sampled for the silhouette of large tables.
+pub(crate) const SILHOUETTE_ROWS: usize = 10_000;
+
+impl Clustering {
+    /// Builds a clustering from labels `0..k` (positions; `None` = noise) on the scaled rows
+    /// `x`, computing centroids and quality. Cluster ids start equal to positions.
+    pub fn from_labels(
+        algorithm: AlgorithmParams,
+        track_ids: Vec<String>,
+        x: ArrayView2<'_, f64>,
+        labels: &[Option<usize>],
+        k: usize,
+        bic: Option<f64>,
+        seed: u64,
+    ) -> Result<Self> {
+        if labels.len() != x.nrows() || track_ids.len() != x.nrows() {
+            return Err(invalid(format!(
+                "clustering: {} labels and {} ids for {} rows",
+                labels.len(),
+                track_ids.len(),
+                x.nrows()
+            )));
+        }
+        if let Some(bad) = labels.iter().flatten().find(|&&l| l >= k) {
+            return Err(invalid(format!("clustering: label {bad} with k = {k}")));
+        }
+        let x = standard(x);
+        let kept: Vec<usize> = (0..labels.len()).filter(|&i| labels[i].is_some()).collect();
+        let xk = x.select(Axis(0), &kept);
+        let lk: Vec<usize> = kept.iter().filter_map(|&i| labels[i]).collect();
+        let (centroids, sizes) = cluster_means(&xk.view(), &lk, k);
+        let nonempty = sizes.iter().filter(|&&s| s > 0).count();
+        let scorable = nonempty >= 2 && nonempty < lk.len();
+        let silhouette_rows = lk.len().min(SILHOUETTE_ROWS);
+        let quality = Quality {
+            inertia: inertia(&xk.view(), &centroids, &lk),
+            silhouette: if scorable {
+                Some(silhouette_score_sampled(
+                    xk.view(),
+                    &lk,
+                    SILHOUETTE_ROWS,
+                    seed,
+                )?)
+            } else {
+                None
+            },
+            silhouette_rows: if scorable { silhouette_rows } else { 0 },
+            calinski_harabasz: if scorable {
+                Some(calinski_harabasz_score(xk.view(), &lk)?)
+            } else {
+                None
+            },
+            davies_bouldin: if scorable {
+                Some(davies_bouldin_score(xk.view(), &lk)?)
+            } else {
+                None
+            },
+            bic,
+            noise: labels.len() - kept.len(),
+        };
+        let clusters = (0..k)
+            .map(|j| Cluster {
+                id: j,
+                size: sizes[j],
+                centroid: centroids.row(j).to_vec(),
+                name: String::new(),
+                top: Vec::new(),
+            })
+            .collect();
+        Ok(Self {
+            algorithm,
+            track_ids,
+            labels: labels.to_vec(),
+            clusters,
+            quality,
+        })
+    }
+
+    /// Number of clusters.
+    pub fn k(&self) -> usize {
+        self.clusters.len()
+    }
+
+    /// The cluster with id `id`.
+    pub fn cluster(&self, id: usize) -> Option<&Cluster> {
+        self.clusters.iter().find(|c| c.id == id)
+    }
+
+    /// Position (in `clusters`) of the cluster with id `id`.
+    pub fn position(&self, id: usize) -> Option<usize> {
+        self.clusters.iter().position(|c| c.id == id)
+    }
+
+    /// Centroids in scaled space, one row per cluster in `clusters` order.
+    pub fn centroids(&self) -> Array2<f64> {
+        let k = self.clusters.len();
+        let d = self.clusters.first().map_or(0, |c| c.centroid.len());
+        Array2::from_shape_fn((k, d), |(i, j)| self.clusters[i].centroid[j])
+    }
+
+    /// Cluster id of track `id` (`None` for noise or an unknown track).
+    pub fn label_of(&self, track_id: &str) -> Option<usize> {
+        let i = self.track_ids.iter().position(|t| t == track_id)?;
+        self.labels[i]
+    }
+
+    /// Track ids of the members of cluster `id`.
+    pub fn members(&self, id: usize) -> Vec<&str> {
+        self.track_ids
+            .iter()
+            .zip(&self.labels)
+            .filter(|(_, l)| **l == Some(id))
+            .map(|(t, _)| t.as_str())
+            .collect()
+    }
+
+    /// Labels as positions `0..k` in `clusters` (`None` for noise).
+    pub fn positions(&self) -> Vec<Option<usize>> {
+        self.labels
+            .iter()
+            .map(|l| l.and_then(|id| self.position(id)))
+            .collect()
+    }
+}

@@ -1,0 +1,407 @@
+//! Describing clusters: the dims where a cluster's mean stands furthest from the overall mean
+//! (z-scores), and a short human name built from them ("bright · noisy · fast").
+//!
+//! The mapping from feature dims to words is the one table [`WORDS`], written against
+//! sonority-features' dim names (`spectral_centroid_mean_0`, `tempo_bpm`, ...). Dims not in
+//! the table fall back to "high `dim`" / "low `dim`". Names are distinct across clusters.
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{invalid, Result};
+use crate::linalg::column_mean_var;
+use crate::table::FeatureTable;
+
+/// One row of the dims→words table: dims named `prefix…` (and, when `index` is given, whose
+/// trailing `_<n>` lies in that inclusive range) read as `high` when the cluster is above the
+/// overall mean and as `low` when below.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct WordRule {
+    /// Start of the dim name.
+    pub prefix: &'static str,
+    /// Inclusive range of the trailing index, if the rule covers only some rows of a feature.
+    pub index: Option<(usize, usize)>,
+    /// Word for a cluster above the mean.
+    pub high: &'static str,
+    /// Word for a cluster below the mean.
+    pub low: &'static str,
+}
+
+const fn rule(prefix: &'static str, high: &'static str, low: &'static str) -> WordRule {
+    WordRule {
+        prefix,
+        index: None,
+        high,
+        low,
+    }
+}
+
+const fn ranged(
+    prefix: &'static str,
+    lo: usize,
+    hi: usize,
+    high: &'static str,
+    low: &'static str,
+) -> WordRule {
+    WordRule {
+        prefix,
+        index: Some((lo, hi)),
+        high,
+        low,
+    }
+}
+
+/// The dims→words table. First matching rule wins.
+pub const WORDS: &[WordRule] = &[
+    rule("tempo", "fast", "slow"),
+    rule("rms_mean", "loud", "quiet"),
+    rule("rms_std", "dynamic", "steady"),
+    rule("spectral_centroid_mean", "bright", "dark"),
+    rule("spectral_rolloff_mean", "bright", "dark"),
+    rule("spectral_bandwidth_mean", "full-range", "narrow"),
+    rule("spectral_flatness_mean", "noisy", "tonal"),
+    rule("zero_crossing_rate_mean", "noisy", "smooth"),
+    rule("spectral_contrast_mean", "crisp", "dense"),
+    rule("spectral_centroid_std", "shifting", "stable"),
+    rule("onset_strength_mean", "punchy", "soft"),
+    rule("onset_strength_std", "rhythmic", "flowing"),
+    rule("chroma_stft_std", "melodic", "droning"),
+    rule("chroma_stft_mean", "harmonic", "sparse"),
+    ranged("melspectrogram_mean", 0, 15, "bass-heavy", "thin"),
+    ranged("melspectrogram_mean", 96, 127, "airy", "muffled"),
+    ranged("mfcc_mean", 0, 0, "loud", "quiet"),
+    ranged("mfcc_mean", 1, 1, "warm", "bright"),
+    ranged("timbre_mean", 0, 0, "warm", "bright"),
+    ranged("mfcc_std", 0, 0, "dynamic", "steady"),
+];
+
+/// Trailing `_<n>` of a dim name.
+fn trailing_index(name: &str) -> Option<usize> {
+    let (_, tail) = name.rsplit_once('_')?;
+    tail.parse().ok()
+}
+
+/// The rule covering dim `name`, if any.
+pub fn rule_for(name: &str) -> Option<&'static WordRule> {
+    WORDS.iter().find(|r| {
+        name.starts_with(r.prefix)
+            && match r.index {
+                None => true,
+                Some((lo, hi)) => trailing_index(name).is_some_and(|i| i >= lo && i <= hi),
+            }
+    })
+}
+
+/// The word for dim `name` when a cluster stands at z-score `z` (`None` if not in the table).
+pub fn word_for(name: &str, z: f64) -> Option<&'static str> {
+    rule_for(name).map(|r| if z >= 0.0 { r.high } else { r.low })
+}
+
+/// Are `a` and `b` opposite words of some rule?
+fn antonyms(a: &str, b: &str) -> bool {
+    WORDS
+        .iter()
+        .any(|r| (r.high == a && r.low == b) || (r.high == b && r.low == a))
+}
+
+/// Parameters of cluster description.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DescribeParams {
+    /// Dims listed per cluster.
+    pub top_n: usize,
+    /// Words per name (more only when needed to keep names distinct).
+    pub words_per_name: usize,
+    /// Dims with |z| below this do not name a cluster.
+    pub min_abs_z: f64,
+}
+
+impl Default for DescribeParams {
+    fn default() -> Self {
+        Self {
+            top_n: 6,
+            words_per_name: 3,
+            min_abs_z: 0.25,
+        }
+    }
+}
+
+impl DescribeParams {
+    /// Validates the parameters.
+    pub fn check(&self) -> Result<&Self> {
+        if self.words_per_name == 0 {
+            return Err(invalid("describe: words_per_name must be at least 1"));
+        }
+        if self.min_abs_z.is_nan() || self.min_abs_z < 0.0 {
+            return Err(invalid("describe: min_abs_z must be >= 0"));
+        }
+        Ok(self)
+    }
+}
+
+/// How far a cluster's mean stands from the overall mean on one dim.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct DimScore {
+    /// Dim name.
+    pub dim: String,
+    /// Its group.
+    pub group: String,
+    /// (cluster mean − overall mean) / overall standard deviation.
+    pub z: f64,
+    /// Cluster mean, in the table's units.
+    pub cluster_mean: f64,
+    /// Overall mean, in the table's units.
+    pub overall_mean: f64,
+    /// Word from [`WORDS`], if the dim is in it.
+    pub word: Option<String>,
+}
+
+/// A cluster's description.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ClusterDescription {
+    /// Cluster label.
+    pub cluster: usize,
+    /// Members.
+    pub size: usize,
+    /// The `top_n` dims by |z|, largest first.
+    pub top: Vec<DimScore>,
+    /// Short distinct name, words joined by " · ".
+    pub name: String,
+}
+
+/// Describes clusters `0..k` of `labels` (one per row of `table`, `None` = noise) on the
+/// table's own units. Clusters with no member get an empty description named "empty".
+pub fn describe(
+    table: &FeatureTable,
+    labels: &[Option<usize>],
+    k: usize,
+    params: &DescribeParams,
+) -> Result<Vec<ClusterDescription>> {
+    describe_avoiding(table, labels, k, params, &[])
+}
+
+/// As [`describe`], with names distinct from `taken` too (used when new clusters join old ones).
+pub fn describe_avoiding(
+    table: &FeatureTable,
+    labels: &[Option<usize>],
+    k: usize,
+    params: &DescribeParams,
+    taken: &[String],
+) -> Result<Vec<ClusterDescription>> {
+    params.check()?;
+    if labels.len() != table.n_tracks() {
+        return Err(invalid(format!(
+            "describe: {} labels for {} tracks",
+            labels.len(),
+            table.n_tracks()
+        )));
+    }
+    let x = table.data();
+    let (mean, var) = column_mean_var(&x);
+    let d = table.n_dims();
+    let mut sums = vec![vec![0.0f64; d]; k];
+    let mut sizes = vec![0usize; k];
+    for (i, l) in labels.iter().enumerate() {
+        if let Some(c) = *l {
+            if c >= k {
+                return Err(invalid(format!("describe: label {c} with k = {k}")));
+            }
+            sizes[c] += 1;
+            for (s, v) in sums[c].iter_mut().zip(x.row(i).iter()) {
+                *s += v;
+            }
+        }
+    }
+    let mut scored: Vec<Vec<DimScore>> = Vec::with_capacity(k);
+    for c in 0..k {
+        let mut v: Vec<DimScore> = (0..d)
+            .filter(|&j| sizes[c] > 0 && var[j] > 0.0)
+            .map(|j| {
+                let cm = sums[c][j] / sizes[c] as f64;
+                let z = (cm - mean[j]) / var[j].sqrt();
+                let name = &table.dims()[j].name;
+                DimScore {
+                    dim: name.clone(),
+                    group: table.dims()[j].group.clone(),
+                    z,
+                    cluster_mean: cm,
+                    overall_mean: mean[j],
+                    word: word_for(name, z).map(str::to_string),
+                }
+            })
+            .collect();
+        v.sort_by(|a, b| b.z.abs().total_cmp(&a.z.abs()).then(a.dim.cmp(&b.dim)));
+        scored.push(v);
+    }
+    // Candidate words per cluster, strongest first: table words, then fallbacks.
+    let candidates: Vec<Vec<String>> = scored
+        .iter()
+        .zip(&sizes)
+        .map(|(v, &size)| {
+            if size == 0 {
+                return vec!["empty".to_string()];
+            }
+            let mut words: Vec<String> = Vec::new();
+            for s in v.iter().filter(|s| s.z.abs() >= params.min_abs_z) {
+                if let Some(w) = &s.word {
+                    if !words.contains(w) && !words.iter().any(|o| antonyms(o, w)) {
+                        words.push(w.clone());
+                    }
+                }
+            }
+            for s in v
+                .iter()
+                .filter(|s| s.z.abs() >= params.min_abs_z && s.word.is_none())
+            {
+                let dir = if s.z >= 0.0 { "high" } else { "low" };
+                words.push(format!("{dir} {}", s.dim));
+            }
+            if words.is_empty() {
+                words.push("average".to_string());
+            }
+            words
+        })
+        .collect();
+    let names = distinct_names(&candidates, params.words_per_name, taken);
+    Ok(scored
+        .into_iter()
+        .zip(names)
+        .enumerate()
+        .map(|(c, (mut top, name))| {
+            top.truncate(params.top_n);
+            ClusterDescription {
+                cluster: c,
+                size: sizes[c],
+                top,
+                name,
+            }
+        })
+        .collect())
+}
+
+/// Names from candidate words: `base` words each, more where two names collide, then a
+/// numeric suffix if the words run out. Also distinct from `taken`.
+pub(crate) fn distinct_names(
+    candidates: &[Vec<String>],
+    base: usize,
+    taken: &[String],
+) -> Vec<String> {
+    let k = candidates.len();
+    let mut used: Vec<usize> = candidates
+        .iter()
+        .map(|c| base.min(c.len()).max(1))
+        .collect();
+    let name_of = |c: usize, m: usize| candidates[c][..m.min(candidates[c].len())].join(" · ");
+    loop {
+        let names: Vec<String> = (0..k).map(|c| name_of(c, used[c])).collect();
+        let mut grew = false;
+        for c in 0..k {
+            let clash = taken.contains(&names[c]) || (0..k).any(|o| o != c && names[o] == names[c]);
+            if clash && used[c] < candidates[c].len() {
+                used[c] += 1;
+                grew = true;
+            }
+        }
+        if !grew {
+            break;
+        }
+    }
+    let mut out: Vec<String> = Vec::with_capacity(k);
+    for c in 0..k {
+        let base_name = name_of(c, used[c]);
+        let mut name = base_name.clone();
+        let mut n = 2;
+        while taken.contains(&name) || out.contains(&name) {
+            name = format!("{base_name} ({n})");
+            n += 1;
+        }
+        out.push(name);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::table::Dim;
+
+    #[test]
+    fn words_follow_the_table() {
+        assert_eq!(word_for("spectral_centroid_mean_0", 1.2), Some("bright"));
+        assert_eq!(word_for("spectral_centroid_mean_0", -1.2), Some("dark"));
+        assert_eq!(word_for("tempo_bpm", 2.0), Some("fast"));
+        assert_eq!(word_for("melspectrogram_mean_3", 1.0), Some("bass-heavy"));
+        assert_eq!(word_for("melspectrogram_mean_50", 1.0), None);
+        assert_eq!(word_for("mfcc_mean_1", 1.0), Some("warm"));
+        assert_eq!(word_for("mfcc_mean_12", 1.0), None);
+        assert_eq!(word_for("timbre_cov_2_5", 1.0), None);
+    }
+
+    fn table() -> (FeatureTable, Vec<Option<usize>>) {
+        let dims = vec![
+            Dim::new("spectral_centroid_mean_0", "spectral"),
+            Dim::new("spectral_flatness_mean_0", "spectral"),
+            Dim::new("tempo_bpm", "rhythm"),
+            Dim::new("rms_mean_0", "rms"),
+            Dim::new("mfcc_mean_7", "mfcc"),
+        ];
+        let mut rows = Vec::new();
+        let mut labels = Vec::new();
+        for i in 0..30 {
+            let c = i % 3;
+            let jitter = (i as f64) * 0.001;
+            let v = match c {
+                0 => vec![4000.0, 0.3, 170.0, 0.2, 1.0 + jitter],
+                1 => vec![900.0, 0.01, 70.0, 0.02, 1.0 - jitter],
+                _ => vec![2000.0, 0.1, 120.0, 0.1, 5.0 + jitter],
+            };
+            rows.push((format!("t{i}"), v));
+            labels.push(Some(c));
+        }
+        (FeatureTable::from_rows(dims, rows).unwrap(), labels)
+    }
+
+    #[test]
+    fn names_are_short_meaningful_and_distinct() {
+        let (t, labels) = table();
+        let d = describe(&t, &labels, 3, &DescribeParams::default()).unwrap();
+        assert_eq!(d.len(), 3);
+        let words: Vec<&str> = d[0].name.split(" · ").collect();
+        assert_eq!(words.len(), 3, "{}", d[0].name);
+        assert!(
+            words
+                .iter()
+                .all(|w| ["bright", "noisy", "fast", "loud"].contains(w)),
+            "{}",
+            d[0].name
+        );
+        let words: Vec<&str> = d[1].name.split(" · ").collect();
+        assert!(
+            words
+                .iter()
+                .all(|w| ["dark", "tonal", "slow", "quiet"].contains(w)),
+            "{}",
+            d[1].name
+        );
+        assert!(d[2].name.contains("high mfcc_mean_7"), "{}", d[2].name);
+        assert_ne!(d[0].name, d[1].name);
+        assert_eq!(d[0].size, 10);
+        assert!(d[0].top[0].z.abs() >= d[0].top[1].z.abs());
+    }
+
+    #[test]
+    fn collisions_get_more_words_or_a_suffix() {
+        let c = vec![
+            vec!["bright".to_string(), "fast".to_string()],
+            vec!["bright".to_string(), "slow".to_string()],
+            vec!["bright".to_string()],
+        ];
+        let n = distinct_names(&c, 1, &[]);
+        assert_eq!(n[0], "bright · fast");
+        assert_eq!(n[1], "bright · slow");
+        assert_eq!(n[2], "bright");
+        let same = vec![vec!["dark".to_string()], vec!["dark".to_string()]];
+        let n = distinct_names(&same, 3, &[]);
+        assert_ne!(n[0], n[1]);
+        let n = distinct_names(&[vec!["dark".to_string()]], 3, &["dark".to_string()]);
+        assert_eq!(n[0], "dark (2)");
+    }
+}

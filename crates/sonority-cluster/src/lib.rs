@@ -1,0 +1,127 @@
+//! sonority-cluster: turn a table of per-track features into groups a person recognises.
+//!
+//! The pipeline, each step usable on its own:
+//!
+//! 1. [`FeatureTable`]: tracks × named dims in named groups; select groups by name.
+//! 2. [`scale`]: standard, min-max, robust scalers, optionally balancing feature groups.
+//! 3. Algorithms: [`kmeans`], [`gmm`] (full / diagonal), [`agglomerative`] (Ward, average,
+//!    complete, single; Euclidean or precomputed), [`dbscan`] (eps from the k-distance curve).
+//! 4. [`select_k`]: sweep k, score every k, pick one by a documented rule.
+//! 5. [`metrics`]: silhouette, Calinski-Harabasz, Davies-Bouldin, homogeneity, completeness,
+//!    V-measure, adjusted Rand, contingency table; scikit-learn's definitions to 1e-9.
+//! 6. [`describe`]: z-scores per cluster and short distinct names ("bright · noisy · fast").
+//! 7. [`model`]: a saveable [`Model`] that places new tracks and keeps cluster ids stable.
+//! 8. [`project`]: 2-D PCA and t-SNE for plots. 9. [`neighbors`]: exact nearest tracks.
+//!
+//! ```
+//! use sonority_cluster::{Dim, FeatureTable, ModelParams, AlgorithmParams, KMeansParams};
+//!
+//! let dims = vec![Dim::new("tempo_bpm", "rhythm"), Dim::new("rms_mean_0", "rms")];
+//! let rows = (0..40).map(|i| {
+//!     let fast = i % 2 == 0;
+//!     (format!("track{i}"), vec![if fast { 170.0 } else { 70.0 } + i as f64 * 0.1,
+//!                                 if fast { 0.3 } else { 0.05 }])
+//! });
+//! let table = FeatureTable::from_rows(dims, rows)?;
+//! let model = ModelParams::new(AlgorithmParams::KMeans(KMeansParams::new(2))).fit(&table)?;
+//! let names: Vec<&str> = model.clustering.clusters.iter().map(|c| c.name.as_str()).collect();
+//! assert!(names.contains(&"loud · fast") && names.contains(&"quiet · slow"), "{names:?}");
+//! let placed = model.assign(&table)?;
+//! assert_eq!(placed[0].cluster, model.clustering.labels[0]);
+//! # Ok::<(), sonority_cluster::ClusterError>(())
+//! ```
+//!
+//! Everything is f64, deterministic for a seed and independent of the number of threads.
+//! No function panics on a caller's data: bad input is a [`ClusterError`].
+//!
+//! ## linfa
+//!
+//! The crate sits on ndarray 0.16 like linfa 0.8, but after measuring, none of linfa's
+//! algorithms fit; each module says why in its header: k-means ([`kmeans`]: absolute
+//! tolerance, non-greedy k-means++, m_k-means update, 2× slower), Gaussian mixture ([`gmm`]:
+//! full covariance only, no BIC), DBSCAN ([`dbscan`]: strict `< eps`, no core rows, panics
+//! inside), hierarchical ([`agglomerative`]: similarity kernel, not Ward on Euclidean
+//! distances; kodama is used), PCA ([`project`]: its iterative SVD missed the leading
+//! component on a fixture), nearest neighbours ([`neighbors`]: trees no faster than a scan at
+//! 120 dims). linfa-clustering is kept as a dev-dependency for the benchmark's comparison.
+
+// Numeric kernels index several arrays with one loop variable; iterator chains read worse.
+#![allow(clippy::needless_range_loop)]
+#![warn(missing_docs)]
+
+use ndarray::ArrayView2;
+
+pub mod agglomerative;
+pub mod clustering;
+pub mod dbscan;
+pub mod describe;
+pub mod error;
+pub mod gmm;
+pub mod kmeans;
+pub(crate) mod linalg;
+pub mod metrics;
+pub mod model;
+pub mod neighbors;
+pub mod project;
+pub mod scale;
+pub mod select_k;
+pub mod table;
+
+pub use agglomerative::{Agglomerative, AgglomerativeParams, Linkage};
+pub use clustering::{AlgorithmParams, Cluster, Clustering, Quality};
+pub use dbscan::{Dbscan, DbscanParams};
+pub use describe::{ClusterDescription, DescribeParams, DimScore};
+pub use error::{ClusterError, Result};
+pub use gmm::{CovarianceType, GaussianMixture, GmmFit, GmmParams};
+pub use kmeans::{KMeans, KMeansParams};
+pub use model::{Assignment, ClusterMatch, Model, ModelParams, MODEL_FORMAT_VERSION};
+pub use neighbors::{Neighbor, NeighborIndex, SimilarTrack, TrackIndex};
+pub use project::{pca_2d, Projection, TsneParams};
+pub use scale::{Scaler, ScalerKind, ScalerParams};
+pub use select_k::{KRule, KSweep, KSweepParams, SweepMethod};
+pub use table::{Dim, FeatureTable};
+
+/// Fitting an algorithm's parameters to the rows of a (scaled) matrix, in linfa's style:
+/// parameters are plain builders validated by `check()`, `fit` returns the fitted object.
+pub trait Fit {
+    /// The fitted result.
+    type Fitted;
+    /// Validates the parameters and fits them to the rows of `x`.
+    fn fit(&self, x: ArrayView2<'_, f64>) -> Result<Self::Fitted>;
+}
+
+/// Assigning rows to the clusters of a fitted model.
+pub trait Predict {
+    /// Cluster of every row of `x`.
+    fn predict(&self, x: ArrayView2<'_, f64>) -> Result<Vec<usize>>;
+}
+
+macro_rules! impl_fit {
+    ($params:ty => $fitted:ty) => {
+        impl Fit for $params {
+            type Fitted = $fitted;
+            fn fit(&self, x: ArrayView2<'_, f64>) -> Result<$fitted> {
+                <$params>::fit(self, x)
+            }
+        }
+    };
+}
+
+impl_fit!(KMeansParams => KMeans);
+impl_fit!(GmmParams => GmmFit);
+impl_fit!(AgglomerativeParams => Agglomerative);
+impl_fit!(DbscanParams => Dbscan);
+impl_fit!(KSweepParams => KSweep);
+impl_fit!(TsneParams => Projection);
+
+impl Predict for KMeans {
+    fn predict(&self, x: ArrayView2<'_, f64>) -> Result<Vec<usize>> {
+        KMeans::predict(self, x)
+    }
+}
+
+impl Predict for GaussianMixture {
+    fn predict(&self, x: ArrayView2<'_, f64>) -> Result<Vec<usize>> {
+        GaussianMixture::predict(self, x)
+    }
+}

@@ -1,0 +1,224 @@
+//! The saved model end to end: fit, name, save, load, assign new tracks, align a refit.
+
+mod common;
+
+use common::*;
+use sonority_cluster::*;
+
+fn music() -> FeatureTable {
+    table(&fixture("music.json"))
+}
+
+fn kmeans(k: usize, seed: u64) -> AlgorithmParams {
+    AlgorithmParams::KMeans(KMeansParams::new(k).seed(seed))
+}
+
+#[test]
+fn kmeans_model_names_saves_and_assigns() {
+    let t = music();
+    let model = ModelParams::new(kmeans(3, 0)).fit(&t).unwrap();
+    let c = &model.clustering;
+    assert_eq!(c.k(), 3);
+    assert_eq!(c.labels.len(), t.n_tracks());
+    assert!(c.quality.silhouette.is_some() && c.quality.calinski_harabasz.is_some());
+    let names: Vec<&str> = c.clusters.iter().map(|c| c.name.as_str()).collect();
+    println!("names: {names:?}");
+    for (i, a) in names.iter().enumerate() {
+        assert!(!a.is_empty());
+        for b in &names[i + 1..] {
+            assert_ne!(a, b);
+        }
+    }
+    // The music fixture's classes differ in tempo, brightness and loudness.
+    assert!(
+        names.iter().any(|n| n.contains("fast")) && names.iter().any(|n| n.contains("slow")),
+        "{names:?}"
+    );
+
+    let json = model.to_json().unwrap();
+    let back = Model::from_json(&json).unwrap();
+    assert_eq!(back, model);
+    // Training tracks are assigned to their own clusters.
+    let placed = back.assign(&t).unwrap();
+    for (a, l) in placed.iter().zip(&c.labels) {
+        assert_eq!(a.cluster, *l);
+        assert!((0.0..=1.0).contains(&a.confidence));
+        assert!(a.distance >= 0.0);
+    }
+    // Columns in another order, plus an extra column, are fine.
+    let mut names_rev: Vec<&str> = t.dim_names();
+    names_rev.reverse();
+    let shuffled = t.select_dims(&names_rev).unwrap();
+    assert_eq!(back.assign(&shuffled).unwrap(), placed);
+    // A missing column is a clear error.
+    let fewer = t.select_dims(&names_rev[1..]).unwrap();
+    let err = back.assign(&fewer).unwrap_err().to_string();
+    assert!(err.contains(names_rev[0]), "{err}");
+}
+
+#[test]
+fn other_format_versions_are_refused() {
+    let model = ModelParams::new(kmeans(2, 0)).fit(&music()).unwrap();
+    let json = model.to_json().unwrap().replacen(
+        &format!("\"format_version\":{MODEL_FORMAT_VERSION}"),
+        "\"format_version\":999",
+        1,
+    );
+    assert!(matches!(
+        Model::from_json(&json),
+        Err(ClusterError::ModelVersion { found: 999, .. })
+    ));
+}
+
+#[test]
+fn every_algorithm_assigns_its_training_tracks_back() {
+    let t = music();
+    let algos = [
+        AlgorithmParams::GaussianMixture(GmmParams::new(3).covariance(CovarianceType::Diag)),
+        AlgorithmParams::GaussianMixture(GmmParams::new(3)),
+        AlgorithmParams::Agglomerative(AgglomerativeParams::new(3)),
+        AlgorithmParams::Dbscan(DbscanParams::new().min_samples(5)),
+    ];
+    for algo in algos {
+        let name = algo.name();
+        let model = ModelParams::new(algo)
+            .groups(["rms", "spectral", "rhythm"])
+            .fit(&t)
+            .unwrap();
+        assert_eq!(
+            model.dims().len(),
+            7,
+            "{name}: rms + spectral + rhythm dims"
+        );
+        let back = Model::from_json(&model.to_json().unwrap()).unwrap();
+        assert_eq!(back, model, "{name}: JSON round trip");
+        let placed = back.assign(&t).unwrap();
+        let agree = placed
+            .iter()
+            .zip(&model.clustering.labels)
+            .filter(|(a, l)| a.cluster == **l)
+            .count();
+        println!(
+            "{name}: k {} quality {:?}; {agree}/{} training tracks assigned back",
+            model.clustering.k(),
+            model.clustering.quality,
+            t.n_tracks()
+        );
+        assert!(agree as f64 >= 0.9 * t.n_tracks() as f64, "{name}");
+        if let AlgorithmParams::Dbscan(p) = &model.clustering.algorithm {
+            assert!(p.eps.is_some(), "the eps used is recorded");
+        }
+    }
+}
+
+#[test]
+fn realigned_refit_keeps_ids_and_names() {
+    let t = music();
+    let first: Vec<usize> = (0..200).collect();
+    let old = ModelParams::new(kmeans(3, 0))
+        .fit(&t.select_rows(&first).unwrap())
+        .unwrap();
+    // The grown library, fitted with another seed: cluster numbering is arbitrary.
+    let mut new = ModelParams::new(kmeans(3, 11)).fit(&t).unwrap();
+    let matches = new.align_to(&old, None).unwrap();
+    assert!(matches.iter().all(|m| m.matched));
+    let same = (0..200)
+        .filter(|&i| new.clustering.labels[i] == old.clustering.labels[i])
+        .count();
+    assert!(
+        same >= 190,
+        "only {same}/200 shared tracks kept their cluster id"
+    );
+    for c in &new.clustering.clusters {
+        assert_eq!(Some(&c.name), old.clustering.cluster(c.id).map(|o| &o.name));
+    }
+    // Assignments now report the aligned ids.
+    let placed = new.assign(&t).unwrap();
+    assert_eq!(
+        placed.iter().map(|a| a.cluster).collect::<Vec<_>>(),
+        new.clustering.labels
+    );
+
+    // One more cluster than before: the extra one gets a fresh id and a distinct name.
+    let mut bigger = ModelParams::new(kmeans(4, 0)).fit(&t).unwrap();
+    let m = bigger.align_to(&old, None).unwrap();
+    assert_eq!(m.iter().filter(|m| m.matched).count(), 3);
+    let fresh: Vec<_> = m.iter().filter(|m| !m.matched).collect();
+    assert_eq!(fresh.len(), 1);
+    assert_eq!(fresh[0].id, 3);
+    let names: Vec<&String> = bigger.clustering.clusters.iter().map(|c| &c.name).collect();
+    for (i, a) in names.iter().enumerate() {
+        for b in &names[i + 1..] {
+            assert_ne!(a, b);
+        }
+    }
+    // Fewer clusters than before: ids stay a subset of the old ones.
+    let mut smaller = ModelParams::new(kmeans(2, 0)).fit(&t).unwrap();
+    smaller.align_to(&old, None).unwrap();
+    assert!(smaller.clustering.clusters.iter().all(|c| c.id < 3));
+}
+
+#[test]
+fn similar_tracks_are_exact_neighbours() {
+    let t = music();
+    let model = ModelParams::new(kmeans(3, 0)).fit(&t).unwrap();
+    let sim = model.similar(&t, "track0007", 5).unwrap();
+    assert_eq!(sim.len(), 5);
+    assert!(sim.iter().all(|s| s.id != "track0007"));
+    let x = model.scaler.transform(&t).unwrap();
+    let q = x.row(7);
+    let mut all: Vec<(f64, usize)> = (0..x.nrows())
+        .filter(|&i| i != 7)
+        .map(|i| {
+            (
+                x.row(i)
+                    .iter()
+                    .zip(q.iter())
+                    .map(|(a, b)| (a - b) * (a - b))
+                    .sum::<f64>()
+                    .sqrt(),
+                i,
+            )
+        })
+        .collect();
+    all.sort_by(|a, b| a.0.total_cmp(&b.0));
+    for (s, (d, i)) in sim.iter().zip(&all) {
+        assert_eq!(s.id, format!("track{i:04}"));
+        assert!((s.distance - d).abs() < 1e-12);
+    }
+    assert!(model.similar(&t, "nope", 3).is_err());
+}
+
+#[test]
+fn group_balance_changes_the_geometry_not_the_api() {
+    let t = music();
+    let p = ModelParams::new(kmeans(3, 0)).scaler(ScalerParams::standard().balance_groups(true));
+    let m = p.fit(&t).unwrap();
+    let x = m.scaler.transform(&t).unwrap();
+    // Each of the 4 groups has total variance 1.
+    let var = |c: usize| {
+        let col = x.column(c);
+        let mean = col.mean().unwrap();
+        col.iter().map(|v| (v - mean) * (v - mean)).sum::<f64>() / col.len() as f64
+    };
+    let mfcc: f64 = (6..14).map(var).sum();
+    assert!((mfcc - 1.0).abs() < 1e-9 && (var(14) - 1.0).abs() < 1e-9);
+    assert!(m.clustering.quality.inertia.is_finite());
+}
+
+#[test]
+fn clustering_serialises_for_storage() {
+    let model = ModelParams::new(kmeans(3, 0)).fit(&music()).unwrap();
+    let s = serde_json::to_string(&model.clustering).unwrap();
+    let back: Clustering = serde_json::from_str(&s).unwrap();
+    assert_eq!(back, model.clustering);
+    assert!(s.contains("\"algorithm\":\"kmeans\""), "{}", &s[..120]);
+    let sweep = KSweepParams::new(2, 5)
+        .fit(model.scaler.transform(&music()).unwrap().view())
+        .unwrap();
+    let s = serde_json::to_string(&sweep).unwrap();
+    assert!(s.contains("silhouette") && !s.contains("labels"));
+    let proj = pca_2d(model.scaler.transform(&music()).unwrap().view()).unwrap();
+    assert_eq!(proj.coords.dim(), (240, 2));
+    serde_json::to_string(&proj).unwrap();
+}
