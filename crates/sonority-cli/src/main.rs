@@ -45,12 +45,29 @@ enum Command {
     /// with its defaults. A file that fails is reported on stderr and the others go on; the exit
     /// code is 1 if any file failed.
     Features(commands::features::FeaturesArgs),
+    /// The main job: analyse a music folder (incrementally), cluster it, write one playlist per
+    /// cluster and print the clusters.
+    ///
+    /// Writes the database (see --db) and the playlists (default: DIR/sonority-playlists);
+    /// never modifies audio files.
+    Organize(commands::organize::OrganizeCommand),
     /// Scan a music folder and analyse new and changed files into the database.
     Analyze(commands::analyze::AnalyzeCommand),
     /// What the database holds.
     Status(commands::status::StatusCommand),
     /// Files whose analysis failed, and why.
     Errors(commands::status::ErrorsCommand),
+    /// Group the analysed tracks into clusters (new tracks join the existing clusters).
+    Cluster(commands::cluster::ClusterCommand),
+    /// Write one M3U8 playlist per cluster of the latest clustering.
+    Playlists(commands::playlists::PlaylistsCommand),
+    /// The tracks most like a given one (the seed itself left out).
+    Similar(commands::similar::SimilarCommand),
+    /// Homogeneity, completeness, V-measure and the cluster x genre table against the files'
+    /// genre tags or a CSV of path,label.
+    Evaluate(commands::evaluate::EvaluateCommand),
+    /// Per track its path, tags, cluster and every named feature, as CSV or JSON.
+    Export(commands::export::ExportCommand),
 }
 
 fn main() -> ExitCode {
@@ -58,9 +75,15 @@ fn main() -> ExitCode {
     let db = cli.db.as_deref();
     let result = match &cli.command {
         Command::Features(args) => commands::features::run(args),
+        Command::Organize(cmd) => commands::organize::run(cmd, db).map(|()| ExitCode::SUCCESS),
+        Command::Playlists(cmd) => commands::playlists::run(cmd, db).map(|()| ExitCode::SUCCESS),
         Command::Analyze(cmd) => commands::analyze::run(cmd, db).map(|()| ExitCode::SUCCESS),
         Command::Status(cmd) => commands::status::status(cmd, db).map(|()| ExitCode::SUCCESS),
         Command::Errors(cmd) => commands::status::errors(cmd, db).map(|()| ExitCode::SUCCESS),
+        Command::Cluster(cmd) => commands::cluster::run(cmd, db).map(|()| ExitCode::SUCCESS),
+        Command::Similar(cmd) => commands::similar::run(cmd, db).map(|()| ExitCode::SUCCESS),
+        Command::Evaluate(cmd) => commands::evaluate::run(cmd, db).map(|()| ExitCode::SUCCESS),
+        Command::Export(cmd) => commands::export::run(cmd, db).map(|()| ExitCode::SUCCESS),
     };
     match result {
         Ok(code) => code,

@@ -127,6 +127,21 @@ pub enum LibraryError {
     /// The analysis threads could not be started.
     #[error("cannot start the analysis threads: {0}")]
     ThreadPool(String),
+    /// Clustering failed (too few tracks for the requested k, a degenerate table, ...).
+    #[error("clustering: {0}")]
+    Cluster(#[from] sonority_cluster::ClusterError),
+    /// There is nothing to cluster or describe yet.
+    #[error("{0}")]
+    Nothing(String),
+    /// Writing playlists failed.
+    #[error(transparent)]
+    Playlist(#[from] crate::playlist::PlaylistError),
+    /// A report was asked for, but the library holds no clustering yet.
+    #[error("the library has no clustering yet: run `sonority organize` first")]
+    NoClustering,
+    /// A report or one of its pictures could not be made.
+    #[error("report: {0}")]
+    Report(String),
 }
 
 /// The result type of this crate.

@@ -28,21 +28,37 @@
 
 #![warn(missing_docs)]
 
+pub mod cluster_playlists;
+pub mod clustering;
 pub mod error;
+pub mod evaluate;
+pub mod export;
+pub mod latest;
 pub mod pipeline;
+pub mod playlist;
 pub mod progress;
 pub mod scan;
+pub mod similar;
 pub mod sniff;
 pub mod store;
 pub mod tags;
 
+pub use cluster_playlists::{cluster_playlists, write_cluster_playlists};
+pub use clustering::{
+    cluster_library, Algorithm, ClusterMode, ClusterOptions, ClusterOutcome, KChoice,
+    DEFAULT_GROUPS,
+};
 pub use error::{LibraryError, Result};
+pub use evaluate::{evaluate, Evaluation, LabelSource};
+pub use export::{export, ExportFormat};
+pub use latest::LatestClustering;
 pub use pipeline::{analyze_library, AnalyzeOptions, AnalyzeReport, FailedFile};
 pub use progress::{FileOutcome, Phase, ProgressEvent};
 pub use scan::{
     has_audio_extension, scan, ScanError, ScanErrorKind, ScanOptions, ScanResult, ScannedFile,
     AUDIO_EXTENSIONS,
 };
+pub use similar::{similar_tracks, SimilarTrackRow};
 pub use sniff::{sniff_file, Sniffed};
 pub use store::{
     ClusterRow, ClusteringData, ClusteringId, ClusteringSummary, FeatureMatrix, SavedClustering,
@@ -50,5 +66,3 @@ pub use store::{
     DB_ENV, SCHEMA_VERSION,
 };
 pub use tags::{read_tags, Tags};
-
-pub use sonority_features::{DecodeWarning, FeatureConfig, FeatureDim, FeatureLayout};

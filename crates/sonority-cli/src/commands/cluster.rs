@@ -1,0 +1,238 @@
+//! `sonority cluster`: group what the database holds, and the table of clusters that
+//! `cluster` and `organize` print.
+
+use crate::db;
+use anyhow::{Context, Result};
+use clap::{Args, ValueEnum};
+use serde_json::json;
+use sonority_library::{
+    cluster_library, Algorithm, ClusterMode, ClusterOptions, ClusterOutcome, KChoice, Store,
+    TrackRow, DEFAULT_GROUPS,
+};
+use std::collections::HashMap;
+use std::path::Path;
+
+/// The algorithm, as typed on the command line.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum AlgorithmArg {
+    /// k-means with k-means++ starts (the default).
+    Kmeans,
+    /// Gaussian mixture (full covariances).
+    Gmm,
+    /// Agglomerative clustering, Ward linkage.
+    Ward,
+    /// Density-based; finds its own number of clusters and leaves outliers unassigned.
+    Dbscan,
+}
+
+/// Clustering options shared by `cluster` and `organize`.
+#[derive(Debug, Args, Clone)]
+pub struct ClusterArgs {
+    /// Number of clusters: `auto` sweeps k = 2..12 and keeps the best silhouette.
+    #[arg(long, short = 'k', default_value = "auto", value_parser = parse_k)]
+    pub k: KChoice,
+    /// Clustering algorithm.
+    #[arg(long, value_enum, default_value = "kmeans")]
+    pub algorithm: AlgorithmArg,
+    /// Feature groups to cluster on, comma-separated. Groups: timbre, mfcc, spectral, contrast,
+    /// chroma, rms, zcr, rhythm, mel, chroma_tuning0.
+    #[arg(long = "features", value_delimiter = ',', default_values_t = DEFAULT_GROUPS.iter().map(|s| s.to_string()).collect::<Vec<_>>())]
+    pub groups: Vec<String>,
+    /// Fit new clusters instead of placing new tracks into the existing ones (ids and names
+    /// are kept where clusters persist).
+    #[arg(long)]
+    pub recluster: bool,
+    /// Seed of every random choice (runs are reproducible).
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+}
+
+/// `sonority cluster`.
+#[derive(Debug, Args)]
+pub struct ClusterCommand {
+    #[command(flatten)]
+    pub cluster: ClusterArgs,
+    /// Print the clusters as JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+fn parse_k(s: &str) -> Result<KChoice, String> {
+    if s.eq_ignore_ascii_case("auto") {
+        return Ok(KChoice::Auto);
+    }
+    match s.parse::<usize>() {
+        Ok(k) if k >= 2 => Ok(KChoice::Fixed(k)),
+        _ => Err(format!(
+            "expected `auto` or a number of clusters of at least 2, got {s:?}"
+        )),
+    }
+}
+
+impl ClusterArgs {
+    /// The library options these arguments stand for.
+    pub fn options(&self) -> ClusterOptions {
+        ClusterOptions {
+            algorithm: match self.algorithm {
+                AlgorithmArg::Kmeans => Algorithm::Kmeans,
+                AlgorithmArg::Gmm => Algorithm::Gmm,
+                AlgorithmArg::Ward => Algorithm::Ward,
+                AlgorithmArg::Dbscan => Algorithm::Dbscan,
+            },
+            k: self.k,
+            groups: self.groups.clone(),
+            recluster: self.recluster,
+            seed: self.seed,
+            ..ClusterOptions::default()
+        }
+    }
+}
+
+/// Clusters the store and says what happened on stderr.
+pub fn cluster_store(store: &mut Store, args: &ClusterArgs) -> Result<ClusterOutcome> {
+    let outcome = cluster_library(store, &args.options()).context("clustering the library")?;
+    match &outcome.mode {
+        ClusterMode::UpToDate => eprintln!("clusters are up to date (clustering #{})", outcome.id),
+        ClusterMode::Extended { added, removed } => eprintln!(
+            "placed {added} new track(s) into the existing clusters ({removed} gone); \
+             use --recluster to fit new clusters"
+        ),
+        ClusterMode::Fitted { matched } => eprintln!(
+            "fitted {} clusters with {}{}",
+            outcome.data.k,
+            outcome.data.algorithm,
+            if *matched > 0 {
+                format!(" ({matched} kept their id and name)")
+            } else {
+                String::new()
+            }
+        ),
+    }
+    Ok(outcome)
+}
+
+/// One row of the clusters table.
+pub struct ClusterLine {
+    /// Cluster id.
+    pub id: i64,
+    /// Its name.
+    pub name: String,
+    /// Tracks in it.
+    pub size: usize,
+    /// The tracks nearest its centre, best first.
+    pub examples: Vec<String>,
+}
+
+/// The clusters of an outcome with three example tracks each (nearest the centre).
+pub fn cluster_lines(store: &Store, outcome: &ClusterOutcome) -> Result<Vec<ClusterLine>> {
+    let tracks: HashMap<i64, TrackRow> = store.tracks()?.into_iter().map(|t| (t.id, t)).collect();
+    let mut lines = Vec::new();
+    for c in &outcome.data.clusters {
+        let mut members: Vec<_> = outcome
+            .data
+            .assignments
+            .iter()
+            .filter(|a| a.cluster_id == Some(c.cluster_id))
+            .collect();
+        members.sort_by(|a, b| {
+            a.distance
+                .unwrap_or(f64::INFINITY)
+                .total_cmp(&b.distance.unwrap_or(f64::INFINITY))
+        });
+        let examples = members
+            .iter()
+            .take(3)
+            .filter_map(|a| tracks.get(&a.track_id))
+            .map(display_name)
+            .collect();
+        lines.push(ClusterLine {
+            id: c.cluster_id,
+            name: c.name.clone().unwrap_or_default(),
+            size: c.size,
+            examples,
+        });
+    }
+    Ok(lines)
+}
+
+/// "Artist - Title", or the file name for untagged files.
+pub fn display_name(t: &TrackRow) -> String {
+    match (&t.tags.artist, &t.tags.title) {
+        (Some(a), Some(title)) => format!("{a} - {title}"),
+        (None, Some(title)) => title.clone(),
+        _ => t.path.file_name().map_or_else(
+            || t.path.display().to_string(),
+            |n| n.to_string_lossy().into_owned(),
+        ),
+    }
+}
+
+/// Prints the clusters table and the quality figures.
+pub fn print_table(store: &Store, outcome: &ClusterOutcome) -> Result<()> {
+    let lines = cluster_lines(store, outcome)?;
+    let width = lines
+        .iter()
+        .map(|l| l.name.chars().count())
+        .max()
+        .unwrap_or(4)
+        .max(4);
+    println!("{:>3}  {:<width$}  {:>5}  examples", "id", "name", "size");
+    for l in &lines {
+        let examples = l.examples.join(" | ");
+        println!("{:>3}  {:<width$}  {:>5}  {examples}", l.id, l.name, l.size);
+    }
+    let noise = outcome
+        .data
+        .assignments
+        .iter()
+        .filter(|a| a.cluster_id.is_none())
+        .count();
+    if noise > 0 {
+        println!("     (unassigned outliers: {noise})");
+    }
+    let q = &outcome.data.quality;
+    let fmt = |key: &str| {
+        q.get(key)
+            .and_then(serde_json::Value::as_f64)
+            .map_or_else(|| "n/a".to_string(), |v| format!("{v:.3}"))
+    };
+    println!(
+        "quality: silhouette {} · Calinski-Harabasz {} · Davies-Bouldin {} · {} tracks · clustering #{}",
+        fmt("silhouette"),
+        fmt("calinski_harabasz"),
+        fmt("davies_bouldin"),
+        outcome.data.assignments.len(),
+        outcome.id
+    );
+    Ok(())
+}
+
+/// The JSON of an outcome's clusters.
+pub fn clusters_json(store: &Store, outcome: &ClusterOutcome) -> Result<serde_json::Value> {
+    let lines = cluster_lines(store, outcome)?;
+    Ok(json!({
+        "clustering_id": outcome.id,
+        "mode": outcome.mode,
+        "algorithm": outcome.data.algorithm,
+        "k": outcome.data.k,
+        "quality": outcome.data.quality,
+        "clusters": lines.iter().map(|l| json!({
+            "id": l.id, "name": l.name, "size": l.size, "examples": l.examples,
+        })).collect::<Vec<_>>(),
+    }))
+}
+
+/// `sonority cluster`.
+pub fn run(cmd: &ClusterCommand, db_arg: Option<&Path>) -> Result<()> {
+    let mut store = db::open(db_arg)?;
+    let outcome = cluster_store(&mut store, &cmd.cluster)?;
+    if cmd.json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&clusters_json(&store, &outcome)?)?
+        );
+    } else {
+        print_table(&store, &outcome)?;
+    }
+    Ok(())
+}

@@ -1,0 +1,326 @@
+//! End-to-end tests of the `sonority` binary on a small library built from the fixtures:
+//! three clearly different kinds of audio (real music excerpts, noise, tonal chords and
+//! sweeps) in mixed formats, plus a truncated file, a zero-byte file and a text file named .mp3.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures")
+}
+
+fn sonority(db: &Path) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_sonority"));
+    c.arg("--db").arg(db).env_remove("SONORITY_DB");
+    c
+}
+
+fn run(cmd: &mut Command) -> Output {
+    let out = cmd.output().expect("run sonority");
+    if !out.status.success() {
+        panic!(
+            "{cmd:?} failed ({}):\n{}\n{}",
+            out.status,
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    out
+}
+
+fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// The kinds of the test library: (label, file names under fixtures/).
+const KINDS: &[(&str, &[&str])] = &[
+    (
+        "music",
+        &[
+            "real/ambient_freedroid.ogg",
+            "real/electronic_freedroid.mp3",
+            "real/orchestral_wesnoth.flac",
+            "real/percussive_etr.m4a",
+            "real/electronic_freedroid.opus",
+            "real/orchestral_wesnoth.ogg",
+        ],
+    ),
+    (
+        "noise",
+        &["synthetic/noise_22k.wav", "synthetic/click120_22k.wav"],
+    ),
+    (
+        "tonal",
+        &[
+            "synthetic/chord_cmaj_22k.wav",
+            "synthetic/chord_cmaj_detuned30c_22k.wav",
+            "synthetic/sweep_22k.wav",
+            "synthetic/stereo_44k.wav",
+        ],
+    ),
+];
+
+/// Builds the library in `dir` and returns the labels CSV path.
+fn build_library(dir: &Path) -> PathBuf {
+    let mut csv = String::from("path,label\n");
+    for (kind, files) in KINDS {
+        let sub = dir.join(kind);
+        std::fs::create_dir_all(&sub).expect("mkdir");
+        for f in *files {
+            let src = fixtures().join(f);
+            let name = f.replace('/', "_");
+            std::fs::copy(&src, sub.join(&name)).expect("copy fixture");
+            csv.push_str(&format!("{kind}/{name},{kind}\n"));
+        }
+    }
+    let broken = dir.join("broken");
+    std::fs::create_dir_all(&broken).expect("mkdir");
+    std::fs::copy(
+        fixtures().join("decode/trunc_flac.flac"),
+        broken.join("truncated.flac"),
+    )
+    .expect("copy");
+    std::fs::write(broken.join("empty.flac"), b"").expect("write");
+    std::fs::write(
+        broken.join("notes.mp3"),
+        b"this is a text file, not an mp3\n",
+    )
+    .expect("write");
+    let labels = dir.join("labels.csv");
+    std::fs::write(&labels, csv).expect("write csv");
+    labels
+}
+
+const TRACKS: usize = 12; // audio files in KINDS
+const ANALYSABLE: usize = TRACKS + 1; // plus the truncated one (decoded up to the damage)
+
+#[test]
+fn organize_then_query_then_rerun() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let lib = tmp.path().join("music");
+    let labels = build_library(&lib);
+    let db = tmp.path().join("library.db");
+
+    // The main job.
+    let out = run(sonority(&db).args(["organize", "-q", "-k", "3"]).arg(&lib));
+    let err = stderr(&out);
+    assert!(err.contains(&format!("analysed {ANALYSABLE}")), "{err}");
+    assert!(err.contains("failed 2"), "{err}");
+    let table = stdout(&out);
+    assert!(table.contains("quality: silhouette"), "{table}");
+    let playlists: Vec<PathBuf> = std::fs::read_dir(lib.join("sonority-playlists"))
+        .expect("playlists folder")
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "m3u8"))
+        .collect();
+    assert_eq!(playlists.len(), 3, "{playlists:?}");
+    let mut entries = 0;
+    for p in &playlists {
+        let text = std::fs::read_to_string(p).expect("read playlist");
+        assert!(text.starts_with("#EXTM3U"), "{text}");
+        for line in text
+            .lines()
+            .filter(|l| !l.starts_with('#') && !l.is_empty())
+        {
+            let target = p.parent().expect("dir").join(line);
+            assert!(
+                target.is_file(),
+                "{} -> {line} does not resolve",
+                p.display()
+            );
+            entries += 1;
+        }
+    }
+    assert_eq!(entries, ANALYSABLE);
+
+    // status and errors.
+    let status = stdout(&run(sonority(&db).args(["status", "--json"])));
+    let status: serde_json::Value = serde_json::from_str(&status).expect("status json");
+    assert_eq!(status["analysed"], ANALYSABLE);
+    assert_eq!(status["failed"], 2);
+    let errors = stdout(&run(sonority(&db).arg("errors")));
+    assert!(
+        errors.contains("empty.flac") && errors.contains("notes.mp3"),
+        "{errors}"
+    );
+    assert!(errors.contains("not audio"), "{errors}");
+
+    // similar: the seed is left out, n is respected.
+    let seed = lib.join("noise/synthetic_noise_22k.wav");
+    let sim = stdout(&run(sonority(&db)
+        .args(["similar", "-n", "5", "--json"])
+        .arg(&seed)));
+    let lines: Vec<serde_json::Value> = sim
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("json line"))
+        .collect();
+    assert_eq!(lines.len(), 5);
+    assert!(lines
+        .iter()
+        .all(|l| !l["path"].as_str().unwrap_or("").ends_with("noise_22k.wav")));
+    let distances: Vec<f64> = lines
+        .iter()
+        .filter_map(|l| l["distance"].as_f64())
+        .collect();
+    assert!(distances.windows(2).all(|w| w[0] <= w[1]), "{distances:?}");
+
+    // evaluate against the kinds.
+    let eval = stdout(&run(sonority(&db)
+        .arg("evaluate")
+        .arg("--labels")
+        .arg(&labels)
+        .arg("--json")));
+    let eval: serde_json::Value = serde_json::from_str(&eval).expect("evaluate json");
+    assert_eq!(eval["labelled"], TRACKS);
+    let v = eval["agreement"]["v_measure"].as_f64().expect("v");
+    assert!((0.0..=1.0).contains(&v), "{v}");
+
+    // export: a header, one row per analysed track, every feature column.
+    let csv = stdout(&run(sonority(&db).args(["export", "--format", "csv"])));
+    let mut rows = csv.lines();
+    let header = rows.next().expect("header");
+    assert!(header.starts_with("path,artist,album,title,genre,duration_s,cluster_id,cluster_name"));
+    assert!(header.contains("timbre_cov_11_11") && header.contains("tempo_bpm"));
+    assert_eq!(rows.count(), ANALYSABLE);
+    let json = stdout(&run(sonority(&db).args(["export", "--format", "json"])));
+    let json: serde_json::Value = serde_json::from_str(&json).expect("export json");
+    assert_eq!(json.as_array().map(Vec::len), Some(ANALYSABLE));
+
+    // Rerun: nothing to analyse, same clustering.
+    let started = Instant::now();
+    let out = run(sonority(&db).args(["organize", "-q", "-k", "3"]).arg(&lib));
+    let err = stderr(&out);
+    assert!(err.contains("analysed 0"), "{err}");
+    assert!(err.contains(&format!("unchanged {ANALYSABLE}")), "{err}");
+    assert!(err.contains("up to date"), "{err}");
+    eprintln!("rerun took {:?}", started.elapsed());
+
+    // A new track joins the existing clusters.
+    std::fs::copy(
+        fixtures().join("real/percussive_etr.ogg"),
+        lib.join("music/new_track.ogg"),
+    )
+    .expect("copy");
+    let out = run(sonority(&db).args(["organize", "-q", "-k", "3"]).arg(&lib));
+    let err = stderr(&out);
+    assert!(err.contains("analysed 1"), "{err}");
+    assert!(err.contains("placed 1 new track"), "{err}");
+}
+
+#[test]
+fn bad_arguments_give_clear_errors() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let db = tmp.path().join("library.db");
+    let out = sonority(&db)
+        .args(["organize", "/nonexistent/folder"])
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(stderr(&out).contains("not a folder"), "{}", stderr(&out));
+
+    // No clustering yet: a hint, not a crash.
+    let out = sonority(&db).args(["export"]).output().expect("run");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("sonority organize"),
+        "{}",
+        stderr(&out)
+    );
+
+    // A database that is not ours is refused and left alone.
+    let foreign = tmp.path().join("foreign.db");
+    std::fs::write(&foreign, b"definitely not sqlite").expect("write");
+    let out = sonority(&foreign).arg("status").output().expect("run");
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        std::fs::read(&foreign).expect("read"),
+        b"definitely not sqlite"
+    );
+
+    // features: per-file errors, the others go on, exit 1.
+    let out = Command::new(env!("CARGO_BIN_EXE_sonority"))
+        .args(["features", "--json"])
+        .arg(fixtures().join("decode/text.mp3"))
+        .arg(fixtures().join("synthetic/silence_22k.wav"))
+        .output()
+        .expect("run");
+    assert_eq!(out.status.code(), Some(1));
+    let lines: Vec<serde_json::Value> = stdout(&out)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("json line"))
+        .collect();
+    assert_eq!(lines.len(), 2);
+    assert!(lines[0]["error"]
+        .as_str()
+        .is_some_and(|e| e.contains("text.mp3")));
+    assert_eq!(lines[1]["schema"], "afx-features/1");
+    assert!((lines[1]["summary"]["tempo"]["bpm"].as_f64().unwrap_or(0.0) - 117.45).abs() < 0.01);
+}
+
+#[test]
+fn killed_analysis_resumes_without_redoing_work() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let lib = tmp.path().join("music");
+    std::fs::create_dir_all(&lib).expect("mkdir");
+    // 48 distinct files (copies get distinct paths), enough for several batches.
+    for i in 0..48 {
+        let src = match i % 3 {
+            0 => "real/orchestral_wesnoth.flac",
+            1 => "real/percussive_etr.ogg",
+            _ => "real/electronic_freedroid.mp3",
+        };
+        let ext = Path::new(src)
+            .extension()
+            .and_then(|e| e.to_str())
+            .unwrap_or("ogg");
+        std::fs::copy(fixtures().join(src), lib.join(format!("t{i:02}.{ext}"))).expect("copy");
+    }
+    let db = tmp.path().join("library.db");
+    let mut child = sonority(&db)
+        .args(["analyze", "-q", "--jobs", "1"])
+        .arg(&lib)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("spawn");
+    // Wait until some tracks are committed, then SIGKILL.
+    let deadline = Instant::now() + Duration::from_secs(120);
+    let mut committed = 0;
+    while Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(100));
+        if let Ok(out) = sonority(&db).args(["status", "--json"]).output() {
+            if let Ok(v) = serde_json::from_slice::<serde_json::Value>(&out.stdout) {
+                committed = v["analysed"].as_u64().unwrap_or(0);
+                if committed > 0 {
+                    break;
+                }
+            }
+        }
+        if child.try_wait().ok().flatten().is_some() {
+            break;
+        }
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    let status: serde_json::Value =
+        serde_json::from_slice(&run(sonority(&db).args(["status", "--json"])).stdout)
+            .expect("status");
+    let before = status["analysed"].as_u64().expect("analysed");
+    assert!(before >= committed && before <= 48, "{before}");
+
+    let out = run(sonority(&db).args(["analyze", "-q", "--json"]).arg(&lib));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("report");
+    assert_eq!(
+        report["unchanged"].as_u64(),
+        Some(before),
+        "committed work was redone"
+    );
+    assert_eq!(report["analysed"].as_u64(), Some(48 - before));
+    assert_eq!(report["failed"].as_array().map(Vec::len), Some(0));
+}

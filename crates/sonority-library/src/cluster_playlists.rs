@@ -1,0 +1,88 @@
+//! One playlist per cluster of the latest clustering, each ordered so that every next track
+//! is close to the previous one (a nearest-neighbour chain from the track nearest the centre).
+
+use crate::error::Result;
+use crate::latest::LatestClustering;
+use crate::playlist::{
+    chain_order, write_playlists, Playlist, PlaylistEntry, PlaylistOptions, PlaylistReport,
+};
+use crate::store::Store;
+use std::collections::HashMap;
+use std::path::Path;
+
+/// The playlists of the latest clustering, in cluster id order; tracks no cluster took
+/// (DBSCAN outliers) form a last, unnumbered playlist.
+pub fn cluster_playlists(store: &Store) -> Result<Vec<Playlist>> {
+    let latest = LatestClustering::load(store)?;
+    let scaled = latest.model.scaler.transform(&latest.table)?;
+    let row_of: HashMap<i64, usize> = latest
+        .tracks
+        .iter()
+        .enumerate()
+        .map(|(i, t)| (t.id, i))
+        .collect();
+    let entry = |row: usize| {
+        let t = &latest.tracks[row];
+        PlaylistEntry {
+            path: t.path.clone(),
+            duration_s: t.duration_s,
+            artist: t.tags.artist.clone(),
+            title: t.tags.title.clone(),
+        }
+    };
+    let mut clusters = latest.saved.data.clusters.clone();
+    clusters.sort_by_key(|c| c.cluster_id);
+    let mut out = Vec::new();
+    for c in &clusters {
+        let rows: Vec<usize> = latest
+            .saved
+            .data
+            .assignments
+            .iter()
+            .filter(|a| a.cluster_id == Some(c.cluster_id))
+            .filter_map(|a| row_of.get(&a.track_id).copied())
+            .collect();
+        if rows.is_empty() {
+            continue;
+        }
+        let points: Vec<&[f64]> = rows
+            .iter()
+            .map(|&r| scaled.row(r).to_slice().unwrap_or(&[]))
+            .collect();
+        let order = chain_order(&points, &c.centroid);
+        out.push(Playlist {
+            number: usize::try_from(c.cluster_id).ok(),
+            name: c
+                .name
+                .clone()
+                .unwrap_or_else(|| format!("cluster {}", c.cluster_id)),
+            entries: order.into_iter().map(|i| entry(rows[i])).collect(),
+        });
+    }
+    let outliers: Vec<usize> = latest
+        .saved
+        .data
+        .assignments
+        .iter()
+        .filter(|a| a.cluster_id.is_none())
+        .filter_map(|a| row_of.get(&a.track_id).copied())
+        .collect();
+    if !outliers.is_empty() {
+        out.push(Playlist {
+            number: None,
+            name: "unassigned".into(),
+            entries: outliers.into_iter().map(entry).collect(),
+        });
+    }
+    Ok(out)
+}
+
+/// Writes the playlists of the latest clustering into `out_dir`.
+pub fn write_cluster_playlists(
+    store: &Store,
+    out_dir: &Path,
+    options: &PlaylistOptions,
+) -> Result<PlaylistReport> {
+    let playlists = cluster_playlists(store)?;
+    Ok(write_playlists(out_dir, &playlists, options)?)
+}

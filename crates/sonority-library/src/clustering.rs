@@ -1,0 +1,439 @@
+//! Clustering what the store holds: build the feature table, choose k, fit, name, project to
+//! 2-D, keep cluster ids stable across runs, and save the result.
+//!
+//! Two modes:
+//! - **extend** (the default when a compatible clustering exists): tracks analysed since the
+//!   last clustering join its clusters through the saved model (nearest centroid, most probable
+//!   component, or k nearest neighbours); old tracks keep their clusters.
+//! - **fit** (first run, `recluster`, or when the options changed): a fresh model; when a
+//!   previous model exists its clusters are matched to the new ones (Hungarian assignment on
+//!   centroid distance), so ids and names stay where clusters persist.
+
+use crate::error::{LibraryError, Result};
+use crate::store::{
+    ClusterRow, ClusteringData, ClusteringId, FeatureMatrix, Store, TrackAssignment,
+};
+use ndarray::Array2;
+use serde::{Deserialize, Serialize};
+use sonority_cluster::{
+    pca_2d, AgglomerativeParams, AlgorithmParams, Assignment, CovarianceType, DbscanParams, Dim,
+    FeatureTable, GmmParams, KMeansParams, KSweep, KSweepParams, Linkage, Model, ModelParams,
+    ScalerParams, SweepMethod,
+};
+use sonority_features::FeatureConfig;
+use std::collections::{HashMap, HashSet};
+
+/// Feature groups clustered by default: timbre (MFCC statistics and covariance), brightness
+/// and noisiness, contrast, harmony, loudness and rhythm. The 128 mel-band means are left out
+/// (they repeat what the MFCC say, in raw power units), and so is the tuning-0 chroma.
+pub const DEFAULT_GROUPS: &[&str] = &[
+    "timbre", "mfcc", "spectral", "contrast", "chroma", "rms", "zcr", "rhythm",
+];
+
+/// Which algorithm groups the tracks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Algorithm {
+    /// k-means (k-means++ initialisation, 10 restarts).
+    #[default]
+    Kmeans,
+    /// Gaussian mixture with full covariances.
+    Gmm,
+    /// Agglomerative clustering with Ward linkage.
+    Ward,
+    /// DBSCAN; its radius comes from the k-distance curve, and k is whatever it finds.
+    Dbscan,
+}
+
+/// How many clusters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum KChoice {
+    /// Sweep `k_min..=k_max` and take the k with the best mean silhouette.
+    #[default]
+    Auto,
+    /// Exactly this many.
+    Fixed(usize),
+}
+
+/// Options of [`cluster_library`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ClusterOptions {
+    /// The algorithm.
+    pub algorithm: Algorithm,
+    /// The number of clusters.
+    pub k: KChoice,
+    /// Smallest k of the automatic sweep.
+    pub k_min: usize,
+    /// Largest k of the automatic sweep (capped by the number of tracks).
+    pub k_max: usize,
+    /// Feature groups to cluster on.
+    pub groups: Vec<String>,
+    /// Fit a fresh model even if new tracks could join the existing clusters.
+    pub recluster: bool,
+    /// Seed of every random choice.
+    pub seed: u64,
+    /// The analysis whose features are clustered.
+    pub features: FeatureConfig,
+}
+
+impl Default for ClusterOptions {
+    fn default() -> Self {
+        Self {
+            algorithm: Algorithm::default(),
+            k: KChoice::default(),
+            k_min: 2,
+            k_max: 12,
+            groups: DEFAULT_GROUPS.iter().map(|g| g.to_string()).collect(),
+            recluster: false,
+            seed: 42,
+            features: FeatureConfig::default(),
+        }
+    }
+}
+
+/// What [`cluster_library`] did.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "mode", rename_all = "snake_case")]
+pub enum ClusterMode {
+    /// Nothing changed since the last clustering: it is returned as it is.
+    UpToDate,
+    /// New tracks joined the existing clusters.
+    Extended {
+        /// Tracks placed.
+        added: usize,
+        /// Tracks gone since the last clustering.
+        removed: usize,
+    },
+    /// A fresh model; `matched` of its clusters took over the id and name of a previous one.
+    Fitted {
+        /// Clusters matched to the previous clustering.
+        matched: usize,
+    },
+}
+
+/// The result of [`cluster_library`].
+#[derive(Debug, Clone)]
+pub struct ClusterOutcome {
+    /// The saved clustering.
+    pub id: ClusteringId,
+    /// What was stored.
+    pub data: ClusteringData,
+    /// The model (to place or compare tracks).
+    pub model: Model,
+    /// How it came about.
+    pub mode: ClusterMode,
+}
+
+/// The parameters that must match for new tracks to join a saved clustering.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct Selection {
+    groups: Vec<String>,
+    algorithm: Algorithm,
+    k: KChoice,
+}
+
+/// Clusters the tracks analysed with `options.features` and saves the result (see the module
+/// documentation for the two modes).
+pub fn cluster_library(store: &mut Store, options: &ClusterOptions) -> Result<ClusterOutcome> {
+    let version = options.features.analysis_version();
+    let matrix = store.features_table(&version)?.ok_or_else(|| {
+        LibraryError::Nothing(
+            "no analysed tracks in the library yet: run `sonority analyze DIR` first".into(),
+        )
+    })?;
+    let table = feature_table(&matrix)?;
+    let selection = Selection {
+        groups: options.groups.clone(),
+        algorithm: options.algorithm,
+        k: options.k,
+    };
+    let previous = store.latest_clustering()?.and_then(|saved| {
+        let model: Model = serde_json::from_value(saved.data.model.clone()).ok()?;
+        let same_selection = serde_json::from_value::<Selection>(saved.data.selection.clone())
+            .is_ok_and(|s| s == selection);
+        let compatible = saved.data.analysis_version == version && same_selection;
+        Some((saved, model, compatible))
+    });
+    if let Some((saved, model, true)) = &previous {
+        if !options.recluster {
+            return extend(store, &table, saved.id, &saved.data, model);
+        }
+    }
+    let previous_model = previous.map(|(_, model, _)| model);
+    fit(
+        store,
+        &table,
+        options,
+        &selection,
+        &version,
+        previous_model.as_ref(),
+    )
+}
+
+/// The store's feature matrix as a cluster table keyed by track id.
+fn feature_table(matrix: &FeatureMatrix) -> Result<FeatureTable> {
+    let dims: Vec<Dim> = matrix
+        .layout
+        .dims
+        .iter()
+        .map(|d| Dim::new(d.name.clone(), d.group.clone()))
+        .collect();
+    let rows = matrix
+        .tracks
+        .iter()
+        .zip(&matrix.values)
+        .map(|(t, v)| (t.id.to_string(), v.clone()));
+    Ok(FeatureTable::from_rows(dims, rows)?)
+}
+
+/// Places the tracks the saved clustering does not know yet.
+fn extend(
+    store: &mut Store,
+    table: &FeatureTable,
+    saved_id: ClusteringId,
+    saved: &ClusteringData,
+    model: &Model,
+) -> Result<ClusterOutcome> {
+    let present: HashSet<&str> = table.ids().iter().map(String::as_str).collect();
+    let known: HashSet<String> = saved
+        .assignments
+        .iter()
+        .map(|a| a.track_id.to_string())
+        .collect();
+    let removed = known
+        .iter()
+        .filter(|id| !present.contains(id.as_str()))
+        .count();
+    let new_rows: Vec<usize> = table
+        .ids()
+        .iter()
+        .enumerate()
+        .filter(|(_, id)| !known.contains(*id))
+        .map(|(i, _)| i)
+        .collect();
+    if new_rows.is_empty() && removed == 0 {
+        return Ok(ClusterOutcome {
+            id: saved_id,
+            data: saved.clone(),
+            model: model.clone(),
+            mode: ClusterMode::UpToDate,
+        });
+    }
+    let mut assignments: Vec<TrackAssignment> = saved
+        .assignments
+        .iter()
+        .filter(|a| present.contains(a.track_id.to_string().as_str()))
+        .cloned()
+        .collect();
+    if !new_rows.is_empty() {
+        let placed = model.assign(&table.select_rows(&new_rows)?)?;
+        assignments.extend(placed.iter().map(to_row).collect::<Result<Vec<_>>>()?);
+    }
+    let mut data = saved.clone();
+    data.assignments = assignments;
+    project_and_size(&mut data, model, table)?;
+    let id = store.save_clustering(&data)?;
+    Ok(ClusterOutcome {
+        id,
+        data,
+        model: model.clone(),
+        mode: ClusterMode::Extended {
+            added: new_rows.len(),
+            removed,
+        },
+    })
+}
+
+/// Fits a fresh model (choosing k when asked) and aligns it to the previous one.
+fn fit(
+    store: &mut Store,
+    table: &FeatureTable,
+    options: &ClusterOptions,
+    selection: &Selection,
+    version: &str,
+    previous: Option<&Model>,
+) -> Result<ClusterOutcome> {
+    let n = table.n_tracks();
+    if n < 3 {
+        return Err(LibraryError::Nothing(format!(
+            "only {n} analysed track(s): clustering needs at least 3"
+        )));
+    }
+    let scaler = ScalerParams::standard().balance_groups(true);
+    let selected = table.select_groups(&options.groups)?;
+    let sweep = match (options.algorithm, options.k) {
+        (Algorithm::Dbscan, _) | (_, KChoice::Fixed(_)) => None,
+        (algorithm, KChoice::Auto) => {
+            let x = scaler.fit(&selected)?.transform(&selected)?;
+            // More clusters than about sqrt(n) leaves mostly singletons, whose silhouette
+            // (0 by definition) would still win over a few real groups in a small library.
+            let sqrt_n = (n as f64).sqrt().floor() as usize;
+            let k_max = options.k_max.min(sqrt_n).min(n - 1).max(2);
+            let method = match algorithm {
+                Algorithm::Gmm => SweepMethod::GaussianMixture(CovarianceType::Diag),
+                _ => SweepMethod::KMeans,
+            };
+            let params = KSweepParams::new(options.k_min.clamp(2, k_max), k_max)
+                .method(method)
+                .seed(options.seed);
+            Some(params.fit(x.view())?)
+        }
+    };
+    let k = match options.k {
+        KChoice::Fixed(k) => k,
+        KChoice::Auto => sweep.as_ref().map_or(2, |s: &KSweep| s.chosen_k),
+    };
+    let algorithm = match options.algorithm {
+        Algorithm::Kmeans => {
+            AlgorithmParams::KMeans(KMeansParams::new(k).n_init(10).seed(options.seed))
+        }
+        Algorithm::Gmm => AlgorithmParams::GaussianMixture(
+            GmmParams::new(k)
+                .covariance(CovarianceType::Full)
+                .seed(options.seed),
+        ),
+        Algorithm::Ward => {
+            AlgorithmParams::Agglomerative(AgglomerativeParams::new(k).linkage(Linkage::Ward))
+        }
+        Algorithm::Dbscan => AlgorithmParams::Dbscan(DbscanParams::new()),
+    };
+    let mut model = ModelParams::new(algorithm)
+        .groups(options.groups.iter().cloned())
+        .scaler(scaler)
+        .fit(table)?;
+    let matched = match previous {
+        Some(prev) if prev.dims().len() == model.dims().len() => model
+            .align_to(prev, None)
+            .map(|m| m.iter().filter(|c| c.matched).count())
+            .unwrap_or(0),
+        _ => 0,
+    };
+    let assignments = model
+        .clustering
+        .track_ids
+        .iter()
+        .zip(&model.clustering.labels)
+        .map(|(id, label)| {
+            Ok(TrackAssignment {
+                track_id: parse_id(id)?,
+                cluster_id: label.map(|l| l as i64),
+                distance: None,
+                confidence: None,
+                x: None,
+                y: None,
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    // Distances and confidences of the training tracks, as `assign` reports them.
+    let placed = model.assign(table)?;
+    let by_id: HashMap<&str, &Assignment> =
+        placed.iter().map(|a| (a.track_id.as_str(), a)).collect();
+    let assignments = assignments
+        .into_iter()
+        .map(|mut a| {
+            if let Some(p) = by_id.get(a.track_id.to_string().as_str()) {
+                a.distance = Some(p.distance);
+                a.confidence = Some(p.confidence);
+            }
+            a
+        })
+        .collect();
+    let mut data = ClusteringData {
+        algorithm: model.clustering.algorithm.name().to_string(),
+        analysis_version: version.to_string(),
+        selection: serde_json::to_value(selection).map_err(json_error)?,
+        params: serde_json::to_value(&model.params).map_err(json_error)?,
+        k: model.clustering.clusters.len(),
+        quality: serde_json::to_value(&model.clustering.quality).map_err(json_error)?,
+        sweep: serde_json::to_value(&sweep).map_err(json_error)?,
+        model: serde_json::Value::Null,
+        clusters: Vec::new(),
+        assignments,
+    };
+    project_and_size(&mut data, &model, table)?;
+    data.model = serde_json::to_value(&model).map_err(json_error)?;
+    let id = store.save_clustering(&data)?;
+    Ok(ClusterOutcome {
+        id,
+        data,
+        model,
+        mode: ClusterMode::Fitted { matched },
+    })
+}
+
+/// Fills the 2-D coordinates (PCA of every track in the model's scaled space) and the cluster
+/// rows (sizes, centroids, map positions) from the assignments.
+fn project_and_size(data: &mut ClusteringData, model: &Model, table: &FeatureTable) -> Result<()> {
+    let row_of: HashMap<&str, usize> = table
+        .ids()
+        .iter()
+        .enumerate()
+        .map(|(i, id)| (id.as_str(), i))
+        .collect();
+    let rows: Vec<usize> = data
+        .assignments
+        .iter()
+        .filter_map(|a| row_of.get(a.track_id.to_string().as_str()).copied())
+        .collect();
+    let subset = table.select_dims(
+        &model
+            .dims()
+            .iter()
+            .map(|d| d.name.clone())
+            .collect::<Vec<_>>(),
+    )?;
+    let x = model.scaler.transform(&subset.select_rows(&rows)?)?;
+    let coords = if rows.len() >= 2 {
+        pca_2d(x.view())?.coords
+    } else {
+        Array2::zeros((rows.len(), 2))
+    };
+    for (a, xy) in data.assignments.iter_mut().zip(coords.rows()) {
+        a.x = Some(xy[0]);
+        a.y = Some(xy[1]);
+    }
+    data.clusters = model
+        .clustering
+        .clusters
+        .iter()
+        .map(|c| {
+            let members: Vec<&TrackAssignment> = data
+                .assignments
+                .iter()
+                .filter(|a| a.cluster_id == Some(c.id as i64))
+                .collect();
+            let m = members.len().max(1) as f64;
+            ClusterRow {
+                cluster_id: c.id as i64,
+                name: Some(c.name.clone()),
+                size: members.len(),
+                centroid: c.centroid.clone(),
+                x: Some(members.iter().filter_map(|a| a.x).sum::<f64>() / m),
+                y: Some(members.iter().filter_map(|a| a.y).sum::<f64>() / m),
+            }
+        })
+        .collect();
+    data.k = data.clusters.len();
+    Ok(())
+}
+
+fn to_row(a: &Assignment) -> Result<TrackAssignment> {
+    Ok(TrackAssignment {
+        track_id: parse_id(&a.track_id)?,
+        cluster_id: a.cluster.map(|c| c as i64),
+        distance: Some(a.distance),
+        confidence: Some(a.confidence),
+        x: None,
+        y: None,
+    })
+}
+
+fn parse_id(id: &str) -> Result<i64> {
+    id.parse()
+        .map_err(|_| LibraryError::InvalidOption(format!("track id {id:?} is not a number")))
+}
+
+fn json_error(e: serde_json::Error) -> LibraryError {
+    LibraryError::InvalidOption(format!("cannot serialise the clustering: {e}"))
+}

@@ -1,0 +1,122 @@
+//! How well the clusters agree with known labels (genre tags, or a CSV of `path,label`):
+//! homogeneity, completeness, V-measure, adjusted Rand index and the cluster x label table.
+
+use crate::error::{LibraryError, Result};
+use crate::latest::LatestClustering;
+use crate::store::Store;
+use serde::Serialize;
+use sonority_cluster::metrics::{compare_labels, LabelAgreement};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+/// Where the reference labels come from.
+#[derive(Debug, Clone)]
+pub enum LabelSource {
+    /// The genre tag of each file.
+    GenreTags,
+    /// A CSV file with a `path,label` row per track (a header row is allowed; relative paths
+    /// are relative to the CSV's folder).
+    Csv(PathBuf),
+}
+
+/// The result of [`evaluate`].
+#[derive(Debug, Clone, Serialize)]
+pub struct Evaluation {
+    /// Tracks that have a label and a cluster: what the scores are computed on.
+    pub labelled: usize,
+    /// Tracks in the clustering without a label (left out).
+    pub unlabelled: usize,
+    /// Scores and the label x cluster counts (columns are cluster names; "(outlier)" for
+    /// tracks DBSCAN left unassigned).
+    pub agreement: LabelAgreement<String, String>,
+}
+
+/// Compares the latest clustering with reference labels.
+pub fn evaluate(store: &Store, source: &LabelSource) -> Result<Evaluation> {
+    let latest = LatestClustering::load(store)?;
+    let labels: HashMap<PathBuf, String> = match source {
+        LabelSource::GenreTags => latest
+            .tracks
+            .iter()
+            .filter_map(|t| {
+                let g = t.tags.genre.as_deref()?.trim();
+                (!g.is_empty()).then(|| (t.path.clone(), g.to_string()))
+            })
+            .collect(),
+        LabelSource::Csv(csv) => read_label_csv(csv)?,
+    };
+    let names = latest.names();
+    let cluster_of = latest.cluster_of();
+    let (mut truth, mut pred) = (Vec::new(), Vec::new());
+    let mut unlabelled = 0;
+    for t in &latest.tracks {
+        let Some(cluster) = cluster_of.get(&t.id) else {
+            continue;
+        };
+        match labels.get(&t.path) {
+            Some(label) => {
+                truth.push(label.clone());
+                pred.push(match cluster {
+                    Some(c) => format!("{c}: {}", names.get(c).map_or("", String::as_str)),
+                    None => "(outlier)".to_string(),
+                });
+            }
+            None => unlabelled += 1,
+        }
+    }
+    if truth.is_empty() {
+        return Err(LibraryError::Nothing(match source {
+            LabelSource::GenreTags => "no clustered track has a genre tag: give labels with \
+                                       --labels FILE.csv (rows of path,label)"
+                .into(),
+            LabelSource::Csv(p) => format!(
+                "no path in {} matches a clustered track (paths are compared after resolving \
+                 them relative to the CSV's folder)",
+                p.display()
+            ),
+        }));
+    }
+    Ok(Evaluation {
+        labelled: truth.len(),
+        unlabelled,
+        agreement: compare_labels(&truth, &pred)?,
+    })
+}
+
+/// Reads `path,label` rows; paths are canonicalised (rows whose file does not exist are
+/// skipped).
+fn read_label_csv(csv_path: &Path) -> Result<HashMap<PathBuf, String>> {
+    let io = |source| LibraryError::Io {
+        path: csv_path.to_path_buf(),
+        source,
+    };
+    let base = csv_path.parent().unwrap_or(Path::new("."));
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .trim(csv::Trim::All)
+        .from_path(csv_path)
+        .map_err(|e| io(std::io::Error::other(e.to_string())))?;
+    let mut out = HashMap::new();
+    for (i, record) in reader.records().enumerate() {
+        let record = record.map_err(|e| {
+            LibraryError::InvalidOption(format!("{} line {}: {e}", csv_path.display(), i + 1))
+        })?;
+        let (Some(path), Some(label)) = (record.get(0), record.get(1)) else {
+            continue;
+        };
+        if i == 0 && path.eq_ignore_ascii_case("path") {
+            continue; // header
+        }
+        let p = Path::new(path);
+        let p = if p.is_absolute() {
+            p.to_path_buf()
+        } else {
+            base.join(p)
+        };
+        if let Ok(canonical) = p.canonicalize() {
+            out.insert(canonical, label.to_string());
+        }
+    }
+    Ok(out)
+}

@@ -1,0 +1,85 @@
+//! The latest clustering with its model and the feature table it was fitted on: what the
+//! query commands (similar, evaluate, export, report) read.
+
+use crate::error::{LibraryError, Result};
+use crate::store::{SavedClustering, Store, TrackRow};
+use sonority_cluster::{Dim, FeatureTable, Model};
+use std::collections::HashMap;
+
+/// The latest clustering, its model and the current feature table.
+pub struct LatestClustering {
+    /// The saved clustering.
+    pub saved: SavedClustering,
+    /// Its model.
+    pub model: Model,
+    /// Every track analysed with the clustering's analysis version, keyed by track id.
+    pub table: FeatureTable,
+    /// The tracks of `table`, in the same order.
+    pub tracks: Vec<TrackRow>,
+}
+
+impl LatestClustering {
+    /// Loads it; an error tells the user to run `sonority organize` when there is none.
+    pub fn load(store: &Store) -> Result<Self> {
+        let saved = store.latest_clustering()?.ok_or_else(|| {
+            LibraryError::Nothing(
+                "the library has no clustering yet: run `sonority organize DIR` (or \
+                 `sonority analyze DIR` then `sonority cluster`)"
+                    .into(),
+            )
+        })?;
+        let model: Model = serde_json::from_value(saved.data.model.clone()).map_err(|e| {
+            LibraryError::InvalidData {
+                path: store.path().to_path_buf(),
+                what: format!("model of clustering #{}", saved.id),
+                detail: e.to_string(),
+            }
+        })?;
+        let matrix = store
+            .features_table(&saved.data.analysis_version)?
+            .ok_or_else(|| {
+                LibraryError::Nothing(format!(
+                    "no tracks analysed with {} any more: run `sonority organize` again",
+                    saved.data.analysis_version
+                ))
+            })?;
+        let dims: Vec<Dim> = matrix
+            .layout
+            .dims
+            .iter()
+            .map(|d| Dim::new(d.name.clone(), d.group.clone()))
+            .collect();
+        let rows = matrix
+            .tracks
+            .iter()
+            .zip(&matrix.values)
+            .map(|(t, v)| (t.id.to_string(), v.clone()));
+        let table = FeatureTable::from_rows(dims, rows)?;
+        Ok(Self {
+            saved,
+            model,
+            table,
+            tracks: matrix.tracks,
+        })
+    }
+
+    /// Cluster id of each track id in the clustering (`None` = unassigned outlier).
+    pub fn cluster_of(&self) -> HashMap<i64, Option<i64>> {
+        self.saved
+            .data
+            .assignments
+            .iter()
+            .map(|a| (a.track_id, a.cluster_id))
+            .collect()
+    }
+
+    /// Cluster names by id.
+    pub fn names(&self) -> HashMap<i64, String> {
+        self.saved
+            .data
+            .clusters
+            .iter()
+            .map(|c| (c.cluster_id, c.name.clone().unwrap_or_default()))
+            .collect()
+    }
+}
