@@ -61,6 +61,8 @@ enum Command {
     Cluster(commands::cluster::ClusterCommand),
     /// Write one M3U8 playlist per cluster of the latest clustering.
     Playlists(commands::playlists::PlaylistsCommand),
+    /// Write each track's cluster name into a tag field (opt-in, atomic), or --undo it.
+    Tag(commands::tag::TagCommand),
     /// The tracks most like a given one (the seed itself left out).
     Similar(commands::similar::SimilarCommand),
     /// Homogeneity, completeness, V-measure and the cluster x genre table against the files'
@@ -81,6 +83,7 @@ fn main() -> ExitCode {
         Command::Status(cmd) => commands::status::status(cmd, db).map(|()| ExitCode::SUCCESS),
         Command::Errors(cmd) => commands::status::errors(cmd, db).map(|()| ExitCode::SUCCESS),
         Command::Cluster(cmd) => commands::cluster::run(cmd, db).map(|()| ExitCode::SUCCESS),
+        Command::Tag(cmd) => commands::tag::run(cmd, db).map(|()| ExitCode::SUCCESS),
         Command::Similar(cmd) => commands::similar::run(cmd, db).map(|()| ExitCode::SUCCESS),
         Command::Evaluate(cmd) => commands::evaluate::run(cmd, db).map(|()| ExitCode::SUCCESS),
         Command::Export(cmd) => commands::export::run(cmd, db).map(|()| ExitCode::SUCCESS),

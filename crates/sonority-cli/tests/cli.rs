@@ -324,3 +324,101 @@ fn killed_analysis_resumes_without_redoing_work() {
     assert_eq!(report["analysed"].as_u64(), Some(48 - before));
     assert_eq!(report["failed"].as_array().map(Vec::len), Some(0));
 }
+
+#[test]
+fn tags_round_trip_and_undo() {
+    use sonority_library::tag_write::{read_field, TagField};
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let lib = tmp.path().join("music");
+    build_library(&lib);
+    let db = tmp.path().join("library.db");
+    run(sonority(&db).args(["organize", "-q", "-k", "3"]).arg(&lib));
+
+    let mut files: Vec<PathBuf> = Vec::new();
+    for (kind, names) in KINDS {
+        for f in *names {
+            files.push(lib.join(kind).join(f.replace('/', "_")));
+        }
+    }
+    let snapshot = |p: &Path| {
+        let bytes = std::fs::read(p).expect("read");
+        let meta = std::fs::metadata(p).expect("stat");
+        let audio = sonority_features::decode_file(p).expect("decode").samples;
+        let tags = sonority_library::read_tags(p).expect("tags");
+        (bytes, meta.modified().expect("mtime"), audio, tags)
+    };
+    let before: Vec<_> = files.iter().map(|p| snapshot(p)).collect();
+
+    // A dry run changes nothing.
+    let out = run(sonority(&db).args(["tag", "--dry-run"]));
+    assert!(stderr(&out).contains("would change"), "{}", stderr(&out));
+    for (p, b) in files.iter().zip(&before) {
+        assert_eq!(
+            std::fs::read(p).expect("read"),
+            b.0,
+            "dry run changed {}",
+            p.display()
+        );
+    }
+
+    // Write: every clustered file gets its cluster's name; audio, other tags, mtime stay.
+    let out = run(sonority(&db).arg("tag"));
+    assert!(
+        stderr(&out).contains(&format!("tagged {ANALYSABLE} file(s)")),
+        "{}",
+        stderr(&out)
+    );
+    let export: serde_json::Value =
+        serde_json::from_slice(&run(sonority(&db).args(["export", "--format", "json"])).stdout)
+            .expect("export");
+    let cluster_name: std::collections::HashMap<String, String> = export
+        .as_array()
+        .expect("rows")
+        .iter()
+        .filter_map(|r| {
+            Some((
+                r["path"].as_str()?.to_string(),
+                r["cluster_name"].as_str()?.to_string(),
+            ))
+        })
+        .collect();
+    for (p, b) in files.iter().zip(&before) {
+        let canonical = p
+            .canonicalize()
+            .expect("canonical")
+            .to_string_lossy()
+            .into_owned();
+        let grouping = read_field(p, &TagField::Grouping).expect("read grouping");
+        assert_eq!(
+            grouping.as_ref(),
+            cluster_name.get(&canonical),
+            "{}",
+            p.display()
+        );
+        let after = snapshot(p);
+        assert_eq!(after.1, b.1, "mtime changed: {}", p.display());
+        assert!(after.2 == b.2, "audio changed: {}", p.display());
+        assert_eq!(after.3, b.3, "other tags changed: {}", p.display());
+    }
+    // The store was told: nothing is analysed again.
+    let out = run(sonority(&db).args(["analyze", "-q"]).arg(&lib));
+    assert!(stderr(&out).contains("analysed 0"), "{}", stderr(&out));
+
+    // Undo restores the files' original tags (the grouping is gone again).
+    let out = run(sonority(&db).args(["tag", "--undo"]));
+    assert!(
+        stderr(&out).contains(&format!("restored {ANALYSABLE} file(s)")),
+        "{}",
+        stderr(&out)
+    );
+    for (p, b) in files.iter().zip(&before) {
+        assert_eq!(
+            read_field(p, &TagField::Grouping).expect("read"),
+            None,
+            "{}",
+            p.display()
+        );
+        let after = snapshot(p);
+        assert!(after.2 == b.2 && after.3 == b.3, "{}", p.display());
+    }
+}

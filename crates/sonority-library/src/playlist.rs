@@ -276,9 +276,11 @@ pub fn write_playlists(
 
     for (name, content, hash) in &planned {
         let path = dir.join(name);
-        let unchanged =
-            present.contains(name)
-                && matches!(state(&dir, name, Some(std::slice::from_ref(hash))), State::Ours);
+        let unchanged = present.contains(name)
+            && matches!(
+                state(&dir, name, Some(std::slice::from_ref(hash))),
+                State::Ours
+            );
         if !unchanged {
             write_atomic(&dir, &path, content.as_bytes())?;
         }
@@ -337,11 +339,13 @@ pub fn playlist_file_name(number: Option<usize>, width: usize, name: &str) -> St
             safe.push(' ');
         }
         space = false;
-        safe.push(if matches!(c, '<' | '>' | ':' | '"' | '/' | '\\' | '|' | '?' | '*') {
-            '_'
-        } else {
-            c
-        });
+        safe.push(
+            if matches!(c, '<' | '>' | ':' | '"' | '/' | '\\' | '|' | '?' | '*') {
+                '_'
+            } else {
+                c
+            },
+        );
     }
     let mut safe = trim_name(&safe).to_string();
     if safe.len() > MAX_NAME_BYTES {
@@ -440,9 +444,8 @@ fn nearest(rows: &[f64], ids: &[usize], d: usize, q: &[f64]) -> usize {
         let dist: f64 = row.iter().zip(q).map(|(a, b)| (a - b) * (a - b)).sum();
         (if dist.is_nan() { f64::INFINITY } else { dist }, ids[j], j)
     };
-    let better = |a: &(f64, usize, usize), b: &(f64, usize, usize)| {
-        a.0.total_cmp(&b.0).then(a.1.cmp(&b.1))
-    };
+    let better =
+        |a: &(f64, usize, usize), b: &(f64, usize, usize)| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1));
     if d == 0 {
         // Every distance is 0: the lowest id.
         return (0..ids.len()).min_by_key(|&j| ids[j]).unwrap_or(0);
@@ -510,9 +513,7 @@ fn location(path: &Path, dir: &Path, absolute: bool) -> (String, Option<Note>) {
 /// Text a player reads back as the same path: no control characters (line breaks above all)
 /// and no white space at the end (which some players trim).
 fn is_plain_line(text: &str) -> bool {
-    !text.is_empty()
-        && !text.chars().any(char::is_control)
-        && !text.ends_with(char::is_whitespace)
+    !text.is_empty() && !text.chars().any(char::is_control) && !text.ends_with(char::is_whitespace)
 }
 
 /// `./` before a relative path that could be misread: a leading `#` (a comment), leading white
@@ -561,11 +562,7 @@ fn relative(target: &Path, base: &Path) -> Option<PathBuf> {
     if target.first() != base.first() {
         return None;
     }
-    let common = target
-        .iter()
-        .zip(&base)
-        .take_while(|(a, b)| a == b)
-        .count();
+    let common = target.iter().zip(&base).take_while(|(a, b)| a == b).count();
     let mut out = PathBuf::new();
     for _ in common..base.len() {
         out.push("..");
@@ -624,9 +621,7 @@ fn is_reserved_device(stem: &str) -> bool {
 
 /// `name.m3u8` → `name (k).m3u8`.
 fn numbered(name: &str, k: usize) -> String {
-    let stem = name
-        .strip_suffix(&format!(".{EXTENSION}"))
-        .unwrap_or(name);
+    let stem = name.strip_suffix(&format!(".{EXTENSION}")).unwrap_or(name);
     format!("{stem} ({k}).{EXTENSION}")
 }
 
@@ -711,7 +706,9 @@ impl Manifest {
         if manifest.version != Self::VERSION {
             return Err(format!("unknown manifest version {}", manifest.version));
         }
-        manifest.files.retain(|name, _| is_plain_playlist_name(name));
+        manifest
+            .files
+            .retain(|name, _| is_plain_playlist_name(name));
         Ok(manifest)
     }
 
@@ -800,14 +797,20 @@ mod tests {
         );
         assert_eq!(playlist_file_name(None, 2, "  ..hidden.. "), "hidden.m3u8");
         assert_eq!(playlist_file_name(None, 2, "a\n\tb\u{7}c"), "a b c.m3u8");
-        assert_eq!(playlist_file_name(None, 2, "ab\u{202E}cd\u{200B}"), "abcd.m3u8");
+        assert_eq!(
+            playlist_file_name(None, 2, "ab\u{202E}cd\u{200B}"),
+            "abcd.m3u8"
+        );
         assert_eq!(playlist_file_name(None, 2, "CON"), "CON_.m3u8");
         assert_eq!(playlist_file_name(None, 2, "nul.x"), "nul.x_.m3u8");
         assert_eq!(playlist_file_name(None, 2, "com1"), "com1_.m3u8");
         assert_eq!(playlist_file_name(None, 2, "COM0"), "COM0.m3u8");
         assert_eq!(playlist_file_name(None, 2, "..."), "playlist.m3u8");
         assert_eq!(playlist_file_name(Some(1), 2, ""), "01 - playlist.m3u8");
-        assert_eq!(playlist_file_name(None, 2, "Ærø ñandú 東京"), "Ærø ñandú 東京.m3u8");
+        assert_eq!(
+            playlist_file_name(None, 2, "Ærø ñandú 東京"),
+            "Ærø ñandú 東京.m3u8"
+        );
         let long = playlist_file_name(Some(1), 2, &"é".repeat(200));
         assert!(long.len() <= 160, "{}", long.len());
         assert!(long.ends_with("éé.m3u8"));
@@ -820,8 +823,14 @@ mod tests {
         assert_eq!(rel("/m/pl/x.mp3", "/m/pl"), Path::new("x.mp3"));
         assert_eq!(rel("/x.mp3", "/m/pl/deep"), Path::new("../../../x.mp3"));
         assert_eq!(rel("/m/pl/sub/x.mp3", "/m/pl"), Path::new("sub/x.mp3"));
-        assert_eq!(guard_relative("#1.mp3"), format!(".{}#1.mp3", std::path::MAIN_SEPARATOR));
-        assert_eq!(guard_relative("a:b/c.mp3"), format!(".{}a:b/c.mp3", std::path::MAIN_SEPARATOR));
+        assert_eq!(
+            guard_relative("#1.mp3"),
+            format!(".{}#1.mp3", std::path::MAIN_SEPARATOR)
+        );
+        assert_eq!(
+            guard_relative("a:b/c.mp3"),
+            format!(".{}a:b/c.mp3", std::path::MAIN_SEPARATOR)
+        );
         assert_eq!(guard_relative("../a:b.mp3"), "../a:b.mp3");
         assert_eq!(
             absolute_lexical(Path::new("/a/./b/../c.mp3")),
@@ -883,7 +892,9 @@ mod tests {
         let d = 24;
         let mut state: u64 = 7;
         let mut next = || {
-            state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
             (state >> 11) as f64 / (1u64 << 53) as f64
         };
         let pts: Vec<Vec<f64>> = (0..n).map(|_| (0..d).map(|_| next()).collect()).collect();
@@ -893,7 +904,8 @@ mod tests {
         sorted.sort_unstable();
         assert_eq!(sorted, (0..n).collect::<Vec<_>>());
         // The first is the point nearest the centroid.
-        let dist = |p: &[f64], q: &[f64]| p.iter().zip(q).map(|(a, b)| (a - b).powi(2)).sum::<f64>();
+        let dist =
+            |p: &[f64], q: &[f64]| p.iter().zip(q).map(|(a, b)| (a - b).powi(2)).sum::<f64>();
         let nearest = (0..n)
             .min_by(|&a, &b| dist(&pts[a], &[0.5; 24]).total_cmp(&dist(&pts[b], &[0.5; 24])))
             .unwrap();
@@ -919,7 +931,15 @@ mod tests {
     #[test]
     fn manifest_names_are_plain() {
         assert!(is_plain_playlist_name("01 - a.m3u8"));
-        for bad in ["../x.m3u8", "/etc/x.m3u8", "a/b.m3u8", ".hidden.m3u8", "x.mp3", "a\\b.m3u8", ".."] {
+        for bad in [
+            "../x.m3u8",
+            "/etc/x.m3u8",
+            "a/b.m3u8",
+            ".hidden.m3u8",
+            "x.mp3",
+            "a\\b.m3u8",
+            "..",
+        ] {
             assert!(!is_plain_playlist_name(bad), "{bad}");
         }
     }

@@ -8,4 +8,5 @@ pub mod features;
 pub mod organize;
 pub mod playlists;
 pub mod similar;
+pub mod tag;
 pub mod status;

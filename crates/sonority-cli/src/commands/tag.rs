@@ -1,0 +1,89 @@
+//! `sonority tag`: write each track's cluster name into a tag field (opt-in), or undo it.
+
+use crate::db;
+use anyhow::{Context, Result};
+use clap::Args;
+use sonority_library::tag_write::TagField;
+use sonority_library::{tag_clusters, undo_tags, TagOutcome, TagRunOptions};
+use std::path::Path;
+
+/// `sonority tag`.
+///
+/// Writing into music files is the one thing sonority does to them, so it is opt-in, atomic
+/// (a temporary copy is written, verified and renamed over the original) and keeps the audio
+/// and every other tag byte for byte. The previous value is kept in the database: `--undo`
+/// restores it. Read-only files, files changed since they were analysed and formats that
+/// cannot be written safely are skipped with a message.
+#[derive(Debug, Args)]
+pub struct TagCommand {
+    /// The field: `grouping` (ID3 TIT1, Vorbis GROUPING, MP4 ©grp; what players show as
+    /// "Grouping") or a custom name (ID3 TXXX, a Vorbis comment, an MP4 freeform atom).
+    #[arg(long, default_value = "grouping", value_name = "NAME")]
+    pub field: String,
+    /// Show what would change and write nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Restore the values the field had before sonority wrote it.
+    #[arg(long)]
+    pub undo: bool,
+    /// Let written files take the current time as modification time (default: keep theirs).
+    #[arg(long)]
+    pub touch: bool,
+    /// Print JSON lines, one per file.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// Runs it.
+pub fn run(cmd: &TagCommand, db_arg: Option<&Path>) -> Result<()> {
+    let field = TagField::parse(&cmd.field).with_context(|| format!("--field {}", cmd.field))?;
+    let mut store = db::open(db_arg)?;
+    let options = TagRunOptions {
+        field,
+        dry_run: cmd.dry_run,
+        preserve_mtime: !cmd.touch,
+    };
+    let reports = if cmd.undo {
+        undo_tags(&mut store, &options)?
+    } else {
+        tag_clusters(&mut store, &options)?
+    };
+    let (mut written, mut unchanged, mut skipped) = (0, 0, 0);
+    for r in &reports {
+        if cmd.json {
+            println!("{}", serde_json::to_string(r)?);
+        }
+        match &r.outcome {
+            TagOutcome::Written {
+                previous,
+                new,
+                location,
+            } => {
+                written += 1;
+                if !cmd.json {
+                    println!(
+                        "{} {}: {:?} -> {:?} ({location})",
+                        if cmd.dry_run { "would write" } else { "wrote" },
+                        r.path.display(),
+                        previous.as_deref().unwrap_or(""),
+                        new.as_deref().unwrap_or("")
+                    );
+                }
+            }
+            TagOutcome::Unchanged => unchanged += 1,
+            TagOutcome::Skipped { reason } => {
+                skipped += 1;
+                eprintln!("skipped: {reason}");
+            }
+        }
+    }
+    eprintln!(
+        "{} {written} file(s), {unchanged} already up to date, {skipped} skipped",
+        match (cmd.dry_run, cmd.undo) {
+            (true, _) => "would change",
+            (false, true) => "restored",
+            (false, false) => "tagged",
+        }
+    );
+    Ok(())
+}

@@ -1,0 +1,91 @@
+//! A temporary file beside the original, renamed over it at the end, removed on every other
+//! path.
+
+use std::fs::{self, File, OpenOptions};
+use std::io;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// Distinguishes the temporary files of one process.
+static COUNTER: AtomicU64 = AtomicU64::new(0);
+
+/// A new file in the original's folder, named `.sonority-<pid>-<n>.tmp` (hidden, short, so a
+/// 255-byte original name does not make it too long). The guard removes it when dropped,
+/// unless [`TempFile::persist`] renamed it.
+pub(super) struct TempFile {
+    path: PathBuf,
+}
+
+impl TempFile {
+    /// Creates it (never reusing an existing name), readable and writable by the owner only
+    /// until [`copy_permissions_and_owner`] gives it the original's permissions. Returns the
+    /// guard and the open file.
+    pub(super) fn create_in(dir: &Path) -> io::Result<(Self, File)> {
+        let pid = std::process::id();
+        loop {
+            let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+            let path = dir.join(format!(".sonority-{pid}-{n}.tmp"));
+            let mut options = OpenOptions::new();
+            options.read(true).write(true).create_new(true);
+            #[cfg(unix)]
+            {
+                use std::os::unix::fs::OpenOptionsExt;
+                options.mode(0o600);
+            }
+            match options.open(&path) {
+                Ok(file) => return Ok((Self { path }, file)),
+                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    /// Renames it over `target`, atomically replacing it. Close the file first (Windows does
+    /// not rename open files). On error it is removed.
+    pub(super) fn persist(mut self, target: &Path) -> io::Result<()> {
+        fs::rename(&self.path, target)?;
+        // Renamed: nothing left to remove.
+        self.path = PathBuf::new();
+        Ok(())
+    }
+}
+
+impl Drop for TempFile {
+    fn drop(&mut self) {
+        if !self.path.as_os_str().is_empty() {
+            let _ = fs::remove_file(&self.path);
+        }
+    }
+}
+
+/// Gives `file` the permissions of `original` and, on Unix, its owner and group (root may
+/// change the owner; anyone may set a group they belong to). Fails rather than leave a file
+/// owned by someone else.
+pub(super) fn copy_permissions_and_owner(
+    original: &fs::Metadata,
+    file: &mut File,
+) -> io::Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        let current = file.metadata()?;
+        if (current.uid(), current.gid()) != (original.uid(), original.gid()) {
+            std::os::unix::fs::fchown(&*file, Some(original.uid()), Some(original.gid()))?;
+        }
+    }
+    file.set_permissions(original.permissions())
+}
+
+/// Flushes a folder's entries (the rename) to disk. A no-op where folders cannot be opened
+/// (Windows).
+pub(super) fn sync_dir(dir: &Path) -> io::Result<()> {
+    #[cfg(unix)]
+    {
+        File::open(dir)?.sync_all()
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = dir;
+        Ok(())
+    }
+}
