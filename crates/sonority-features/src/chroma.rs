@@ -232,7 +232,7 @@ impl TuningEstimator {
 fn median_f32(mut v: Vec<f32>) -> f32 {
     let n = v.len();
     v.sort_by(f32::total_cmp);
-    if n % 2 == 1 {
+    if !n.is_multiple_of(2) {
         v[n / 2]
     } else {
         (v[n / 2 - 1] + v[n / 2]) / 2.0

@@ -57,7 +57,7 @@ impl FeatureConfig {
                 )));
             }
         }
-        if self.n_fft < 16 || self.n_fft % 2 != 0 || self.n_fft > 1 << 16 {
+        if self.n_fft < 16 || !self.n_fft.is_multiple_of(2) || self.n_fft > 1 << 16 {
             return Err(FeatureError::Config(format!(
                 "n_fft {} must be even and in 16..=65536",
                 self.n_fft

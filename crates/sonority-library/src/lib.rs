@@ -67,3 +67,4 @@ pub use store::{
 };
 pub use tags::{read_tags, Tags};
 
+pub use sonority_features::{DecodeWarning, FeatureConfig, FeatureDim, FeatureLayout};
