@@ -410,9 +410,11 @@ pub fn render(
 /// centroid. Ties go to the lower index, so the order is deterministic; a coordinate that is
 /// NaN, or missing because a point is shorter than `centroid`, makes the distance infinite.
 ///
-/// This greedy chain is O(n² · d) for n points of d dimensions: about a second for 10,000
-/// points of 50 dimensions, a few seconds for 20,000 (the search for each next point runs in
-/// parallel for large clusters). Beyond ~20,000 tracks per cluster, order by something else.
+/// This greedy chain is O(n² · d) for n points of d dimensions (each step scans every point
+/// not yet played; the scan runs in parallel blocks for large clusters). Measured with 50
+/// dimensions on a shared 2-core machine under load: 0.5 s for 5,000 points, 2 s for 10,000,
+/// 7 s for 20,000. That is fine up to ~20,000 tracks per cluster; beyond, order by
+/// something cheaper.
 pub fn chain_order(points: &[&[f64]], centroid: &[f64]) -> Vec<usize> {
     let d = centroid.len();
     let n = points.len();
@@ -439,23 +441,92 @@ pub fn chain_order(points: &[&[f64]], centroid: &[f64]) -> Vec<usize> {
 }
 
 /// The position in `ids` of the row nearest `q` (ties: lowest id).
+///
+/// Each scan keeps its best distance so far and abandons a row as soon as its partial sum
+/// exceeds it (partial sums of non-negative terms only grow, in floating point too, so this
+/// is exact); rows are contiguous, so an abandoned row costs a cache line or two instead of
+/// the whole row. Large sets are scanned in parallel blocks whose winners are compared at the
+/// end, which gives the same result as one scan.
 fn nearest(rows: &[f64], ids: &[usize], d: usize, q: &[f64]) -> usize {
-    let key = |(j, row): (usize, &[f64])| {
-        let dist: f64 = row.iter().zip(q).map(|(a, b)| (a - b) * (a - b)).sum();
-        (if dist.is_nan() { f64::INFINITY } else { dist }, ids[j], j)
-    };
-    let better =
-        |a: &(f64, usize, usize), b: &(f64, usize, usize)| a.0.total_cmp(&b.0).then(a.1.cmp(&b.1));
     if d == 0 {
         // Every distance is 0: the lowest id.
         return (0..ids.len()).min_by_key(|&j| ids[j]).unwrap_or(0);
     }
-    let best = if ids.len() * d >= 1 << 16 {
-        rows.par_chunks(d).enumerate().map(key).min_by(better)
-    } else {
-        rows.chunks(d).enumerate().map(key).min_by(better)
+    const BLOCK_ROWS: usize = 2048;
+    let scan = |(block, chunk): (usize, &[f64])| -> Candidate {
+        let mut best = Candidate::NONE;
+        for (i, row) in chunk.chunks_exact(d).enumerate() {
+            let j = block * BLOCK_ROWS + i;
+            if let Some(dist) = bounded_squared_distance(row, q, best.dist) {
+                let candidate = Candidate {
+                    dist: if dist.is_nan() { f64::INFINITY } else { dist },
+                    id: ids[j],
+                    position: j,
+                };
+                if candidate.before(&best) {
+                    best = candidate;
+                }
+            }
+        }
+        best
     };
-    best.map_or(0, |(_, _, j)| j)
+    let pick = |a: Candidate, b: Candidate| if b.before(&a) { b } else { a };
+    let best = if ids.len() > BLOCK_ROWS {
+        rows.par_chunks(BLOCK_ROWS * d)
+            .enumerate()
+            .map(scan)
+            .reduce(|| Candidate::NONE, pick)
+    } else {
+        scan((0, rows))
+    };
+    best.position
+}
+
+/// A row in [`nearest`]'s scan.
+#[derive(Clone, Copy)]
+struct Candidate {
+    dist: f64,
+    id: usize,
+    position: usize,
+}
+
+impl Candidate {
+    const NONE: Self = Self {
+        dist: f64::INFINITY,
+        id: usize::MAX,
+        position: 0,
+    };
+
+    /// Nearer, or as near with a lower id.
+    fn before(&self, other: &Self) -> bool {
+        self.dist
+            .total_cmp(&other.dist)
+            .then(self.id.cmp(&other.id))
+            .is_lt()
+    }
+}
+
+/// The squared Euclidean distance, or None as soon as a partial sum exceeds `bound`. Summed
+/// in four lanes (which the compiler can vectorise; a plain `sum()` must add in order) and in
+/// a fixed order, so it is deterministic.
+fn bounded_squared_distance(a: &[f64], b: &[f64], bound: f64) -> Option<f64> {
+    let mut lanes = [0.0f64; 4];
+    let (chunks_a, chunks_b) = (a.chunks_exact(4), b.chunks_exact(4));
+    let (rest_a, rest_b) = (chunks_a.remainder(), chunks_b.remainder());
+    for (n, (x, y)) in chunks_a.zip(chunks_b).enumerate() {
+        for k in 0..4 {
+            let d = x[k] - y[k];
+            lanes[k] += d * d;
+        }
+        if n % 2 == 1 && (lanes[0] + lanes[1]) + (lanes[2] + lanes[3]) > bound {
+            return None;
+        }
+    }
+    let mut sum = (lanes[0] + lanes[1]) + (lanes[2] + lanes[3]);
+    for (x, y) in rest_a.iter().zip(rest_b) {
+        sum += (x - y) * (x - y);
+    }
+    Some(sum)
 }
 
 // ---- entries ----

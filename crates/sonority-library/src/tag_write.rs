@@ -5,37 +5,47 @@
 //!
 //! * **Atomic.** The original is never opened for writing. It is copied to a temporary file in
 //!   the same folder (same permissions and, on Unix, same owner), the tag is written into the
-//!   copy with lofty, the copy is read back and checked, flushed to disk (`fsync`), and renamed
-//!   over the original; then the folder is flushed. A crash or an error at any point leaves the
+//!   copy, the copy is read back and checked, given the original's modification time, flushed
+//!   to disk (`fsync`), and renamed over the original; then the folder is flushed. Symbolic
+//!   links are followed (the link stays a link). A crash or an error at any point leaves the
 //!   original as it was, and the temporary file is removed on every error path (a hard crash
 //!   can leave a hidden `.sonority-*.tmp` file beside the original, never a half-written track).
 //! * **Everything else stays.** Only the one tag that holds the field is rewritten (the ID3v2
 //!   tag of an MP3 whose ID3v1 and APE tags are left byte for byte, the Vorbis comments of a
-//!   FLAC whose pictures are carried over, ...). Before the rename, the copy is parsed again and
+//!   FLAC whose pictures are carried over, ...). In the ID3v2.3/2.4 tag at the start of an MP3
+//!   or AAC file even the other frames are copied byte for byte: the field's frames are
+//!   replaced in the raw tag, because lofty re-encodes the whole tag and its 2.3 writer drops
+//!   the 2.4-only frames (`TSOP`, `TSOA`, `TMOO`, ...) that taggers put into 2.3 tags anyway.
+//!   The other tags are written by lofty. Before the rename, the copy is parsed again and
 //!   compared with the original: the field must hold the new value, every other item of every
 //!   tag lofty reads must be identical (compared as lofty re-encodes them, so encodings and
 //!   order count too), and the audio properties (duration, sample rate, channels, bit depth)
 //!   must be unchanged. If anything differs the write is abandoned with
-//!   [`TagWriteError::Verify`]. Files whose tags lofty can only read with losses (a
+//!   [`TagWriteError::Verify`] (this is what happens to an ID3v2.3 chunk of a WAV or AIFF
+//!   file that holds 2.4-only frames). Files whose tags lofty can only read with losses (a
 //!   malformed frame it would drop, say) are refused: they are parsed in lofty's strict mode.
 //! * **Opt-in and reversible.** Nothing is written unless [`apply`] is called. [`plan_write`]
 //!   is the dry run: it reads the current value and says what would change and where.
 //!   [`AppliedChange`] carries the previous value, which the caller records in the store;
 //!   undo is `plan_write(path, field, previous)` + [`apply`] (a `None` value removes the field).
 //!
-//! Files are recognised from their content ([`lofty::probe::Probe::guess_file_type`]), never
-//! from the extension.
+//! Files are recognised from their content (the crate's [`crate::sniff`] first, for text,
+//! pictures and the containers lofty does not know, then
+//! [`lofty::probe::Probe::guess_file_type`]), never from the extension.
 //!
 //! # Where the field goes
 //!
 //! | format (lofty file type) | tag written | [`TagField::Grouping`] | [`TagField::Custom`] `NAME` |
 //! |---|---|---|---|
 //! | MP3, AAC (ADTS) | ID3v2 (2.3 kept as 2.3, else 2.4) | `TIT1` | `TXXX:NAME` |
-//! | WAV | the `ID3 ` chunk (RIFF INFO has no grouping; it is kept) | `TIT1` | `TXXX:NAME` |
+//! | WAV | the `ID3 ` chunk (RIFF INFO has no grouping; it is kept)¹ | `TIT1` | `TXXX:NAME` |
 //! | AIFF | the `ID3 ` chunk (the text chunks are kept) | `TIT1` | `TXXX:NAME` |
 //! | FLAC, Ogg Vorbis, Opus, Speex | Vorbis comments | `GROUPING` | `NAME` |
 //! | MP4 / M4A / M4B | the `ilst` atom | `©grp` | `----:com.apple.iTunes:NAME` |
 //! | Monkey's Audio, WavPack, Musepack | APEv2 | `Grouping` | `NAME` |
+//!
+//! ¹ foobar2000, MusicBee, Mp3tag and Picard read a WAV's ID3 chunk; ffmpeg (and so mpv and
+//! the players built on it) ignores it when the file also has a RIFF INFO list.
 //!
 //! Anything else (CAF, Matroska/WebM, raw PCM, ...) is refused with
 //! [`TagWriteError::Unsupported`]. ID3v2.2 tags are written back as ID3v2.4 (lofty cannot write
@@ -408,9 +418,12 @@ pub fn plan_write(path: &Path, field: &TagField, new: Option<&str>) -> Result<Pl
 }
 
 /// The checks [`apply`] makes before it writes, for a dry run to report the files it would
-/// skip: `path` must be a regular file, writable (not read-only), and, when
-/// [`WriteOptions::expected`] is given, unchanged since the analysis. Returns the file's
-/// current stamp.
+/// skip: `path` must be a regular file, not read-only, and, when [`WriteOptions::expected`]
+/// is given, unchanged since the analysis. Returns the file's current stamp.
+///
+/// It only reads metadata: a dry run must not even open a user's file for writing (file
+/// watchers would see a "modified" event). So a file that is writable by its permission bits
+/// but not by this user (someone else's file) passes here and is refused by [`apply`].
 pub fn preflight(path: &Path, options: &WriteOptions) -> Result<FileStamp> {
     let real = resolve(path)?;
     check_file(path, &real, options).map(|(_, stamp)| stamp)
@@ -482,6 +495,7 @@ fn apply_inner(
             after: stamp,
         });
     }
+    ensure_writable(path, &real)?;
     let before = audio.fingerprint_without(field);
     let values = split_values(new.as_deref());
     audio.set(field, &values);
@@ -575,7 +589,22 @@ fn resolve(path: &Path) -> Result<PathBuf> {
     fs::canonicalize(path).map_err(io_error(path, "cannot read"))
 }
 
-/// Regular file, writable, unchanged since analysis: its metadata and stamp.
+/// The rename needs only the folder's permission: ask for the file's explicitly (someone
+/// else's file may have write bits that are not for us). Opening for writing without
+/// truncating changes nothing.
+fn ensure_writable(path: &Path, real: &Path) -> Result<()> {
+    match fs::OpenOptions::new().write(true).open(real) {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => {
+            Err(TagWriteError::ReadOnly {
+                path: path.to_path_buf(),
+            })
+        }
+        Err(e) => Err(io_error(path, "cannot open for writing")(e)),
+    }
+}
+
+/// Regular file, not read-only, unchanged since analysis: its metadata and stamp.
 fn check_file(
     path: &Path,
     real: &Path,
@@ -591,17 +620,6 @@ fn check_file(
         return Err(TagWriteError::ReadOnly {
             path: path.to_path_buf(),
         });
-    }
-    // The rename needs only the folder's permission: ask for the file's explicitly. Opening for
-    // writing without truncating changes nothing.
-    match fs::OpenOptions::new().write(true).open(real) {
-        Ok(_) => {}
-        Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => {
-            return Err(TagWriteError::ReadOnly {
-                path: path.to_path_buf(),
-            })
-        }
-        Err(e) => return Err(io_error(path, "cannot open for writing")(e)),
     }
     let stamp = FileStamp::from_metadata(&metadata);
     if let Some(expected) = options.expected {

@@ -1,0 +1,1511 @@
+//! Playlists read by a real player (mpv), and tag writes checked on real files of every format
+//! ffmpeg makes: the field reads back (with lofty and with ffprobe), every other tag and every
+//! audio sample stays, the mtime is restored, undo restores the original, and every refusal
+//! leaves the file untouched.
+//!
+//! Needs `ffmpeg`/`ffprobe` (the tag tests) and `mpv` (the player test); a test whose program
+//! is missing prints a notice and passes (`scripts/setup.sh --test` installs them).
+
+use lofty::file::TaggedFileExt;
+use sonority_library::playlist::{
+    chain_order, write_playlists, Playlist, PlaylistEntry, PlaylistOptions, PlaylistWarning,
+    MANIFEST_FILE,
+};
+use sonority_library::tag_write::{
+    apply, apply_with_fault, plan_write, preflight, read_field, AppliedChange, ChangedSince, Fault,
+    FileStamp, TagField, TagWriteError, WriteOptions,
+};
+use std::collections::BTreeMap;
+use std::ffi::OsString;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, SystemTime};
+
+// ---------------------------------------------------------------------------------------------
+// helpers
+
+fn have(program: &str) -> bool {
+    Command::new(program)
+        .arg("-version")
+        .output()
+        .map(|o| o.status.success())
+        .unwrap_or(false)
+        || Command::new(program)
+            .arg("--version")
+            .output()
+            .map(|o| o.status.success())
+            .unwrap_or(false)
+}
+
+fn skip_without(program: &str) -> bool {
+    if have(program) {
+        return false;
+    }
+    eprintln!("NOTICE: `{program}` is not installed; skipping this test (scripts/setup.sh --test installs it)");
+    true
+}
+
+fn ffmpeg(args: &[&str]) {
+    let out = Command::new("ffmpeg")
+        .args(["-hide_banner", "-v", "error", "-y"])
+        .args(args)
+        .output()
+        .expect("run ffmpeg");
+    assert!(
+        out.status.success(),
+        "ffmpeg {args:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+/// A short tone as WAV.
+fn tone(path: &Path, freq: u32, seconds: f64) {
+    ffmpeg(&[
+        "-f",
+        "lavfi",
+        "-i",
+        &format!("sine=f={freq}:d={seconds}"),
+        "-c:a",
+        "pcm_s16le",
+        path.to_str().expect("utf-8 path"),
+    ]);
+}
+
+/// A tiny PNG to embed as cover art.
+fn cover(dir: &Path) -> PathBuf {
+    let path = dir.join("cover.png");
+    if !path.exists() {
+        ffmpeg(&[
+            "-f",
+            "lavfi",
+            "-i",
+            "color=c=red:s=16x16",
+            "-frames:v",
+            "1",
+            path.to_str().expect("utf-8 path"),
+        ]);
+    }
+    path
+}
+
+const TAGS: [(&str, &str); 7] = [
+    ("title", "Ünïcode Title"),
+    ("artist", "The Artist"),
+    ("album", "An Album"),
+    ("genre", "Ambient"),
+    ("comment", "a comment, kept"),
+    ("date", "2001"),
+    ("track", "3"),
+];
+
+/// A test file per format, made by ffmpeg with the tags of [`TAGS`] (and a cover picture where
+/// the container takes one).
+struct Format {
+    name: &'static str,
+    file: &'static str,
+    codec: &'static [&'static str],
+    /// A cover as an attached picture stream (MP3, FLAC, MP4).
+    cover: bool,
+    /// A cover as a METADATA_BLOCK_PICTURE comment (Ogg).
+    vorbis_picture: bool,
+}
+
+const FORMATS: &[Format] = &[
+    Format {
+        name: "MP3 (ID3v2.4 + ID3v1 + APIC)",
+        file: "t.mp3",
+        codec: &[
+            "-c:a",
+            "libmp3lame",
+            "-b:a",
+            "96k",
+            "-id3v2_version",
+            "4",
+            "-write_id3v1",
+            "1",
+        ],
+        cover: true,
+        vorbis_picture: false,
+    },
+    Format {
+        name: "MP3 (ID3v2.3)",
+        file: "t23.mp3",
+        codec: &["-c:a", "libmp3lame", "-b:a", "96k", "-id3v2_version", "3"],
+        cover: true,
+        vorbis_picture: false,
+    },
+    Format {
+        name: "FLAC (Vorbis comments + PICTURE)",
+        file: "t.flac",
+        codec: &["-c:a", "flac"],
+        cover: true,
+        vorbis_picture: false,
+    },
+    Format {
+        name: "Ogg Vorbis (+ METADATA_BLOCK_PICTURE)",
+        file: "t.ogg",
+        codec: &["-c:a", "libvorbis", "-q:a", "2"],
+        cover: false,
+        vorbis_picture: true,
+    },
+    Format {
+        name: "Opus (+ METADATA_BLOCK_PICTURE)",
+        file: "t.opus",
+        codec: &["-c:a", "libopus", "-b:a", "48k"],
+        cover: false,
+        vorbis_picture: true,
+    },
+    Format {
+        name: "M4A (AAC, ilst + covr)",
+        file: "t.m4a",
+        codec: &["-c:a", "aac", "-b:a", "96k"],
+        cover: true,
+        vorbis_picture: false,
+    },
+    Format {
+        name: "M4A (moov before mdat)",
+        file: "tfast.m4a",
+        codec: &["-c:a", "aac", "-b:a", "96k", "-movflags", "+faststart"],
+        cover: true,
+        vorbis_picture: false,
+    },
+    Format {
+        name: "WAV (RIFF INFO)",
+        file: "t.wav",
+        codec: &["-c:a", "pcm_s16le"],
+        cover: false,
+        vorbis_picture: false,
+    },
+    Format {
+        name: "AIFF (ID3 chunk)",
+        file: "t.aiff",
+        codec: &["-c:a", "pcm_s16be", "-write_id3v2", "1"],
+        cover: false,
+        vorbis_picture: false,
+    },
+    Format {
+        name: "Speex",
+        file: "t.spx",
+        codec: &["-c:a", "libspeex", "-ar", "16000", "-ac", "1"],
+        cover: false,
+        vorbis_picture: false,
+    },
+    Format {
+        name: "AAC (ADTS + ID3v2)",
+        file: "t.aac",
+        codec: &[
+            "-c:a",
+            "aac",
+            "-b:a",
+            "96k",
+            "-f",
+            "adts",
+            "-write_id3v2",
+            "1",
+        ],
+        cover: false,
+        vorbis_picture: false,
+    },
+    Format {
+        name: "WavPack (APEv2)",
+        file: "t.wv",
+        codec: &["-c:a", "wavpack"],
+        cover: false,
+        vorbis_picture: false,
+    },
+];
+
+fn make(dir: &Path, format: &Format) -> PathBuf {
+    let path = dir.join(format.file);
+    let mut args: Vec<String> = vec![
+        "-f".into(),
+        "lavfi".into(),
+        "-i".into(),
+        "sine=f=330:d=1.5,aformat=channel_layouts=stereo".into(),
+    ];
+    if format.cover {
+        args.extend([
+            "-i".into(),
+            cover(dir).to_string_lossy().into_owned(),
+            "-map".into(),
+            "0:a".into(),
+            "-map".into(),
+            "1:v".into(),
+            "-c:v".into(),
+            "copy".into(),
+            "-disposition:v".into(),
+            "attached_pic".into(),
+            "-metadata:s:v".into(),
+            "comment=Cover (front)".into(),
+        ]);
+    }
+    if format.vorbis_picture {
+        args.push("-metadata".into());
+        args.push(format!(
+            "METADATA_BLOCK_PICTURE={}",
+            flac_picture_base64(&cover(dir))
+        ));
+    }
+    args.extend(format.codec.iter().map(|s| s.to_string()));
+    for (key, value) in TAGS {
+        args.push("-metadata".into());
+        args.push(format!("{key}={value}"));
+    }
+    args.push(path.to_string_lossy().into_owned());
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    ffmpeg(&args);
+    path
+}
+
+/// A FLAC PICTURE block (front cover, PNG) in base64, as Ogg files carry pictures.
+fn flac_picture_base64(png: &Path) -> String {
+    let data = fs::read(png).expect("cover");
+    let mut block = Vec::new();
+    let mut push = |n: u32| block.extend_from_slice(&n.to_be_bytes());
+    push(3);
+    push(9);
+    block.extend_from_slice(b"image/png");
+    let mut push = |n: u32| block.extend_from_slice(&n.to_be_bytes());
+    push(5);
+    block.extend_from_slice(b"front");
+    for n in [16u32, 16, 24, 0, data.len() as u32] {
+        block.extend_from_slice(&n.to_be_bytes());
+    }
+    block.extend_from_slice(&data);
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::new();
+    for chunk in block.chunks(3) {
+        let b = [
+            chunk[0],
+            *chunk.get(1).unwrap_or(&0),
+            *chunk.get(2).unwrap_or(&0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(char::from(ALPHABET[(n >> (18 - 6 * i)) as usize & 63]));
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+/// Every item of every tag lofty reads, and the pictures, as sorted lines; items whose key is
+/// the grouping or whose value contains `marker` (a custom field's value) are left out.
+fn lofty_items(path: &Path, marker: &str) -> Vec<String> {
+    let tagged = lofty::read_from_path(path).expect("lofty reads the file");
+    let mut items = Vec::new();
+    for tag in tagged.tags() {
+        for item in tag.items() {
+            if item.key() == lofty::tag::ItemKey::ContentGroup {
+                continue;
+            }
+            let value = format!("{:?}", item.value());
+            if !marker.is_empty() && value.contains(marker) {
+                continue;
+            }
+            items.push(format!("{:?} {:?} {value}", tag.tag_type(), item.key()));
+        }
+        for picture in tag.pictures() {
+            items.push(format!(
+                "{:?} picture {:?} {:?} {:?} {} bytes {:016x}",
+                tag.tag_type(),
+                picture.pic_type(),
+                picture.mime_type(),
+                picture.description(),
+                picture.data().len(),
+                fnv(picture.data())
+            ));
+        }
+    }
+    items.sort();
+    items
+}
+
+fn fnv(bytes: &[u8]) -> u64 {
+    bytes.iter().fold(0xcbf2_9ce4_8422_2325u64, |h, &b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
+/// ffprobe's tags of the container and of every stream (an independent reader).
+fn ffprobe_tags(path: &Path) -> BTreeMap<String, String> {
+    let out = Command::new("ffprobe")
+        .args([
+            "-v",
+            "error",
+            "-show_entries",
+            "format_tags:stream_tags",
+            "-of",
+            "json",
+        ])
+        .arg(path)
+        .output()
+        .expect("run ffprobe");
+    assert!(out.status.success(), "ffprobe {}", path.display());
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("ffprobe json");
+    let mut tags = BTreeMap::new();
+    let mut add = |scope: &str, object: &serde_json::Value| {
+        if let Some(map) = object.get("tags").and_then(|t| t.as_object()) {
+            for (k, v) in map {
+                tags.insert(
+                    format!("{scope}:{}", k.to_lowercase()),
+                    v.as_str().unwrap_or_default().to_string(),
+                );
+            }
+        }
+    };
+    add("format", &json["format"]);
+    if let Some(streams) = json["streams"].as_array() {
+        for (i, s) in streams.iter().enumerate() {
+            add(&format!("stream{i}"), s);
+        }
+    }
+    tags
+}
+
+fn without(mut tags: BTreeMap<String, String>, keys: &[&str]) -> BTreeMap<String, String> {
+    tags.retain(|k, _| {
+        let name = k.rsplit(':').next().unwrap_or_default();
+        !keys.iter().any(|key| name.eq_ignore_ascii_case(key))
+    });
+    tags
+}
+
+/// MD5s of the audio: the compressed packets as stored, and the decoded PCM (ffmpeg).
+fn audio_md5(path: &Path) -> (String, String) {
+    let md5 = |extra: &[&str]| {
+        let out = Command::new("ffmpeg")
+            .args(["-hide_banner", "-v", "error", "-i"])
+            .arg(path)
+            .args(["-map", "0:a"])
+            .args(extra)
+            .args(["-f", "md5", "-"])
+            .output()
+            .expect("run ffmpeg");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    };
+    (md5(&["-c", "copy"]), md5(&[]))
+}
+
+/// The samples as sonority decodes them (bit patterns, so NaN-safe), or None where it does not.
+fn decoded(path: &Path) -> Option<(u32, usize, Vec<u32>)> {
+    let audio = sonority_features::decode_file(path).ok()?;
+    Some((
+        audio.sample_rate,
+        audio.channels,
+        audio.samples.iter().map(|s| s.to_bits()).collect(),
+    ))
+}
+
+fn set_old_mtime(path: &Path) -> SystemTime {
+    let t = SystemTime::UNIX_EPOCH
+        + Duration::from_secs(1_000_000_000)
+        + Duration::from_nanos(123_456_789);
+    let file = fs::OpenOptions::new().write(true).open(path).expect("open");
+    file.set_modified(t).expect("set mtime");
+    fs::metadata(path).expect("stat").modified().expect("mtime")
+}
+
+fn mtime(path: &Path) -> SystemTime {
+    fs::metadata(path).expect("stat").modified().expect("mtime")
+}
+
+/// Names in `dir` that look like our temporary files.
+fn temp_files(dir: &Path) -> Vec<String> {
+    fs::read_dir(dir)
+        .expect("read dir")
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with(".sonority-") && n.ends_with(".tmp"))
+        .collect()
+}
+
+fn write(
+    path: &Path,
+    field: &TagField,
+    value: Option<&str>,
+    options: &WriteOptions,
+) -> AppliedChange {
+    let plan =
+        plan_write(path, field, value).unwrap_or_else(|e| panic!("plan {}: {e}", path.display()));
+    apply(&plan, options).unwrap_or_else(|e| panic!("apply {}: {e}", path.display()))
+}
+
+// ---------------------------------------------------------------------------------------------
+// tag writing, per format
+
+/// Everything the issue asks of a tag write, on one file.
+fn check_format(dir: &Path, format: &Format) {
+    let path = make(dir, format);
+    let what = format.name;
+    let original_mtime = set_old_mtime(&path);
+    let stamp = FileStamp::of(&path).expect("stamp");
+    let items_before = lofty_items(&path, "");
+    let probe_before = ffprobe_tags(&path);
+    let audio_before = audio_md5(&path);
+    let samples_before = decoded(&path);
+    let bytes_before = fs::read(&path).expect("read");
+    assert!(
+        items_before.len() >= 4,
+        "{what}: lofty read only {items_before:?}"
+    );
+
+    // Dry run: what would change, and nothing changes.
+    let value = "03 - bright · noisy · fast";
+    let plan = plan_write(&path, &TagField::Grouping, Some(value)).expect("plan");
+    assert_eq!(plan.previous, None, "{what}");
+    assert_eq!(plan.new.as_deref(), Some(value));
+    assert!(plan.changes_file());
+    assert_eq!(
+        fs::read(&path).expect("read"),
+        bytes_before,
+        "{what}: dry run changed the file"
+    );
+    assert_eq!(mtime(&path), original_mtime);
+
+    // Write, with the analysis stamp.
+    let options = WriteOptions {
+        preserve_mtime: true,
+        expected: Some(stamp),
+    };
+    let applied = apply(&plan, &options).unwrap_or_else(|e| panic!("{what}: {e}"));
+    assert!(applied.written);
+    assert_eq!(applied.previous, None);
+    assert_eq!(applied.after, FileStamp::of(&path).expect("stamp"));
+    assert_eq!(
+        read_field(&path, &TagField::Grouping)
+            .expect("read")
+            .as_deref(),
+        Some(value),
+        "{what}"
+    );
+    // Other readers see it too: lofty's generic reader, and ffprobe, which calls the grouping
+    // "grouping" in every format (but ignores a WAV's ID3 chunk when it has RIFF INFO: checked
+    // on a WAV without INFO below).
+    let generic = lofty::read_from_path(&path).expect("lofty reads the file");
+    assert!(
+        generic
+            .tags()
+            .iter()
+            .any(|t| t.get_string(lofty::tag::ItemKey::ContentGroup) == Some(value)),
+        "{what}: lofty's generic reader does not see the grouping"
+    );
+    let probe_after = ffprobe_tags(&path);
+    if format.file != "t.wav" {
+        assert!(
+            probe_after
+                .iter()
+                .any(|(k, v)| k.ends_with(":grouping") && v == value),
+            "{what}: ffprobe does not see the grouping: {probe_after:?}"
+        );
+    }
+    // Everything else stays.
+    assert_eq!(
+        lofty_items(&path, ""),
+        items_before,
+        "{what}: lofty items changed"
+    );
+    assert_eq!(
+        without(probe_after, &["grouping"]),
+        without(probe_before.clone(), &["grouping"]),
+        "{what}: ffprobe tags changed"
+    );
+    assert_eq!(audio_md5(&path), audio_before, "{what}: audio changed");
+    assert_eq!(
+        decoded(&path),
+        samples_before,
+        "{what}: decoded samples changed"
+    );
+    assert_eq!(mtime(&path), original_mtime, "{what}: mtime not restored");
+    assert!(temp_files(dir).is_empty(), "{what}: {:?}", temp_files(dir));
+
+    // Writing the same value again leaves the file alone.
+    let again = write(
+        &path,
+        &TagField::Grouping,
+        Some(value),
+        &WriteOptions::default(),
+    );
+    assert!(!again.written);
+
+    // Several values survive a round trip.
+    let multi = write(
+        &path,
+        &TagField::Grouping,
+        Some("one\0two"),
+        &WriteOptions::default(),
+    );
+    assert_eq!(multi.previous.as_deref(), Some(value));
+    assert_eq!(
+        read_field(&path, &TagField::Grouping)
+            .expect("read")
+            .as_deref(),
+        Some("one\0two"),
+        "{what}"
+    );
+    write(
+        &path,
+        &TagField::Grouping,
+        Some(value),
+        &WriteOptions::default(),
+    );
+
+    // A custom field, next to the grouping.
+    let custom = TagField::parse("SONORITY_CLUSTER").expect("field");
+    write(
+        &path,
+        &custom,
+        Some("SONO-MARK 7"),
+        &WriteOptions::default(),
+    );
+    assert_eq!(
+        read_field(&path, &custom).expect("read").as_deref(),
+        Some("SONO-MARK 7"),
+        "{what}"
+    );
+    assert_eq!(
+        read_field(&path, &TagField::Grouping)
+            .expect("read")
+            .as_deref(),
+        Some(value)
+    );
+    assert_eq!(
+        lofty_items(&path, "SONO-MARK"),
+        items_before,
+        "{what}: custom field moved other items"
+    );
+    let undo_custom = write(&path, &custom, None, &WriteOptions::default());
+    assert_eq!(undo_custom.previous.as_deref(), Some("SONO-MARK 7"));
+    assert_eq!(read_field(&path, &custom).expect("read"), None);
+
+    // Undo: the previous value (none) comes back, and the file reads as it did.
+    let stamp = FileStamp::of(&path).expect("stamp");
+    let undone = write(
+        &path,
+        &TagField::Grouping,
+        applied.previous.as_deref(),
+        &WriteOptions {
+            preserve_mtime: true,
+            expected: Some(stamp),
+        },
+    );
+    assert!(undone.written);
+    assert_eq!(undone.previous.as_deref(), Some(value));
+    assert_eq!(
+        read_field(&path, &TagField::Grouping).expect("read"),
+        None,
+        "{what}"
+    );
+    assert_eq!(lofty_items(&path, ""), items_before, "{what}: after undo");
+    assert_eq!(
+        ffprobe_tags(&path),
+        probe_before,
+        "{what}: ffprobe tags after undo"
+    );
+    assert_eq!(audio_md5(&path), audio_before, "{what}: audio after undo");
+    assert_eq!(mtime(&path), original_mtime, "{what}: mtime after undo");
+    eprintln!(
+        "{what}: grouping written to {}; {} other items, audio packets, decoded samples{} and mtime unchanged; undo ok",
+        applied.location,
+        items_before.len(),
+        if samples_before.is_some() { " (sonority and ffmpeg)" } else { " (ffmpeg)" }
+    );
+}
+
+#[test]
+fn grouping_round_trips_in_every_format() {
+    if skip_without("ffmpeg") || skip_without("ffprobe") {
+        return;
+    }
+    let tmp = tempfile::tempdir().expect("tempdir");
+    for format in FORMATS {
+        let dir = tmp.path().join(format.file.replace('.', "_"));
+        fs::create_dir_all(&dir).expect("mkdir");
+        check_format(&dir, format);
+    }
+}
+
+#[test]
+fn ffmpeg_reads_the_grouping_of_a_wav_without_riff_info() {
+    if skip_without("ffmpeg") || skip_without("ffprobe") {
+        return;
+    }
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let path = tmp.path().join("bare.wav");
+    // Bit-exact: without the encoder name, ffmpeg writes no LIST INFO chunk.
+    ffmpeg(&[
+        "-f",
+        "lavfi",
+        "-i",
+        "sine=d=0.3",
+        "-fflags",
+        "+bitexact",
+        "-flags:a",
+        "+bitexact",
+        path.to_str().expect("utf-8 path"),
+    ]);
+    let audio = audio_md5(&path);
+    write(
+        &path,
+        &TagField::Grouping,
+        Some("groupé"),
+        &WriteOptions::default(),
+    );
+    assert_eq!(
+        ffprobe_tags(&path)
+            .get("format:grouping")
+            .map(String::as_str),
+        Some("groupé")
+    );
+    assert_eq!(audio_md5(&path), audio);
+}
+
+/// An ID3v2.3 frame with Latin-1 text.
+fn id3v23_frame(id: &[u8; 4], text: &str) -> Vec<u8> {
+    let mut data = vec![0u8];
+    data.extend(text.chars().map(|c| c as u8));
+    let mut frame = id.to_vec();
+    frame.extend_from_slice(&(data.len() as u32).to_be_bytes());
+    frame.extend_from_slice(&[0, 0]);
+    frame.extend_from_slice(&data);
+    frame
+}
+
+#[test]
+fn id3v23_frames_that_lofty_would_drop_are_kept_byte_for_byte() {
+    if skip_without("ffmpeg") || skip_without("ffprobe") {
+        return;
+    }
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let plain = tmp.path().join("plain.mp3");
+    ffmpeg(&[
+        "-f",
+        "lavfi",
+        "-i",
+        "sine=d=1",
+        "-c:a",
+        "libmp3lame",
+        "-id3v2_version",
+        "0",
+        plain.to_str().expect("utf-8 path"),
+    ]);
+    let audio = fs::read(&plain).expect("read");
+    assert!(!audio.starts_with(b"ID3"));
+    // TSOP and TMOO are ID3v2.4 frames that taggers put into 2.3 tags all the same; lofty's
+    // 2.3 writer would drop them.
+    let keep = [
+        id3v23_frame(b"TIT2", "Title"),
+        id3v23_frame(b"TSOP", "Artist, The"),
+        id3v23_frame(b"TMOO", "calm"),
+        id3v23_frame(b"TYER", "1999"),
+    ];
+    let frames = keep.concat();
+    let n = frames.len() + 64;
+    let mut file = vec![b'I', b'D', b'3', 3, 0, 0];
+    file.extend([
+        (n >> 21) as u8 & 0x7F,
+        (n >> 14) as u8 & 0x7F,
+        (n >> 7) as u8 & 0x7F,
+        n as u8 & 0x7F,
+    ]);
+    file.extend_from_slice(&frames);
+    file.extend(std::iter::repeat_n(0u8, 64));
+    file.extend_from_slice(&audio);
+    let path = tmp.path().join("v23.mp3");
+    fs::write(&path, &file).expect("write");
+    let probe_before = ffprobe_tags(&path);
+    assert_eq!(
+        probe_before.get("format:artist-sort").map(String::as_str),
+        Some("Artist, The")
+    );
+
+    let applied = write(
+        &path,
+        &TagField::Grouping,
+        Some("grüppe"),
+        &WriteOptions::default(),
+    );
+    assert_eq!(applied.location, "ID3v2.3 TIT1");
+    let bytes = fs::read(&path).expect("read");
+    for frame in &keep {
+        assert!(
+            bytes.windows(frame.len()).any(|w| w == frame.as_slice()),
+            "a frame changed"
+        );
+    }
+    assert!(bytes.ends_with(&audio), "the audio moved or changed");
+    let probe = ffprobe_tags(&path);
+    assert_eq!(
+        probe.get("format:grouping").map(String::as_str),
+        Some("grüppe")
+    );
+    assert_eq!(without(probe, &["grouping"]), probe_before);
+
+    write(&path, &TagField::Grouping, None, &WriteOptions::default());
+    assert_eq!(ffprobe_tags(&path), probe_before);
+    assert_eq!(
+        fs::read(&path).expect("read"),
+        file,
+        "undo restores the file byte for byte"
+    );
+}
+
+#[test]
+fn locations_per_format() {
+    if skip_without("ffmpeg") {
+        return;
+    }
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let expected = [
+        ("t.mp3", "ID3v2.4 TIT1", "ID3v2.4 TXXX:SONORITY_CLUSTER"),
+        ("t23.mp3", "ID3v2.3 TIT1", "ID3v2.3 TXXX:SONORITY_CLUSTER"),
+        (
+            "t.flac",
+            "Vorbis comment GROUPING",
+            "Vorbis comment SONORITY_CLUSTER",
+        ),
+        (
+            "t.ogg",
+            "Vorbis comment GROUPING",
+            "Vorbis comment SONORITY_CLUSTER",
+        ),
+        (
+            "t.opus",
+            "Vorbis comment GROUPING",
+            "Vorbis comment SONORITY_CLUSTER",
+        ),
+        (
+            "t.m4a",
+            "MP4 ©grp",
+            "MP4 ----:com.apple.iTunes:SONORITY_CLUSTER",
+        ),
+        ("t.wav", "ID3v2.4 TIT1", "ID3v2.4 TXXX:SONORITY_CLUSTER"),
+        ("t.aiff", "ID3v2.4 TIT1", "ID3v2.4 TXXX:SONORITY_CLUSTER"),
+        (
+            "t.spx",
+            "Vorbis comment GROUPING",
+            "Vorbis comment SONORITY_CLUSTER",
+        ),
+        ("t.aac", "ID3v2.4 TIT1", "ID3v2.4 TXXX:SONORITY_CLUSTER"),
+        ("t.wv", "APEv2 Grouping", "APEv2 SONORITY_CLUSTER"),
+    ];
+    let custom = TagField::parse("SONORITY_CLUSTER").expect("field");
+    for (file, grouping, other) in expected {
+        let format = FORMATS.iter().find(|f| f.file == file).expect("format");
+        let path = make(tmp.path(), format);
+        // The extension is not what decides: rename everything to .bin.
+        let renamed = path.with_extension("bin");
+        fs::rename(&path, &renamed).expect("rename");
+        let plan = plan_write(&renamed, &TagField::Grouping, Some("x")).expect("plan");
+        assert_eq!(plan.location, grouping, "{file}");
+        let plan = plan_write(&renamed, &custom, Some("x")).expect("plan");
+        assert_eq!(plan.location, other, "{file}");
+        eprintln!("{file} ({}): {grouping} / {other}", plan.format);
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// refusals
+
+fn mp3(dir: &Path) -> PathBuf {
+    make(dir, &FORMATS[0])
+}
+
+#[test]
+fn read_only_file_is_refused_untouched() {
+    if skip_without("ffmpeg") {
+        return;
+    }
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let path = mp3(tmp.path());
+    let before = fs::read(&path).expect("read");
+    let plan = plan_write(&path, &TagField::Grouping, Some("x")).expect("plan");
+    let mut permissions = fs::metadata(&path).expect("stat").permissions();
+    permissions.set_readonly(true);
+    fs::set_permissions(&path, permissions.clone()).expect("chmod");
+    assert!(matches!(
+        preflight(&path, &WriteOptions::default()),
+        Err(TagWriteError::ReadOnly { .. })
+    ));
+    let err = apply(&plan, &WriteOptions::default()).expect_err("read-only must be refused");
+    assert!(matches!(err, TagWriteError::ReadOnly { .. }), "{err}");
+    assert!(err.to_string().contains("read-only"), "{err}");
+    assert_eq!(fs::read(&path).expect("read"), before);
+    assert!(fs::metadata(&path).expect("stat").permissions().readonly());
+    assert!(temp_files(tmp.path()).is_empty());
+    #[allow(clippy::permissions_set_readonly_false)]
+    permissions.set_readonly(false);
+    fs::set_permissions(&path, permissions).expect("chmod");
+}
+
+#[test]
+fn file_changed_since_analysis_or_plan_is_refused() {
+    if skip_without("ffmpeg") {
+        return;
+    }
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let path = mp3(tmp.path());
+    let analysed = FileStamp::of(&path).expect("stamp");
+
+    // Modified after "analysis": size and mtime differ.
+    let mut bytes = fs::read(&path).expect("read");
+    bytes.extend_from_slice(&[0; 16]);
+    fs::write(&path, &bytes).expect("write");
+    let plan = plan_write(&path, &TagField::Grouping, Some("x")).expect("plan");
+    let err = apply(
+        &plan,
+        &WriteOptions {
+            preserve_mtime: true,
+            expected: Some(analysed),
+        },
+    )
+    .expect_err("changed");
+    assert!(
+        matches!(
+            err,
+            TagWriteError::Changed {
+                since: ChangedSince::Analysis,
+                ..
+            }
+        ),
+        "{err}"
+    );
+    assert_eq!(fs::read(&path).expect("read"), bytes);
+
+    // Only the mtime differs.
+    let stamp = FileStamp::of(&path).expect("stamp");
+    let touched = FileStamp {
+        size: stamp.size,
+        mtime_ns: stamp.mtime_ns - 1_000_000_000,
+    };
+    let err = apply(
+        &plan,
+        &WriteOptions {
+            preserve_mtime: true,
+            expected: Some(touched),
+        },
+    )
+    .expect_err("changed");
+    assert!(
+        matches!(
+            err,
+            TagWriteError::Changed {
+                since: ChangedSince::Analysis,
+                ..
+            }
+        ),
+        "{err}"
+    );
+
+    // Modified after the plan.
+    set_old_mtime(&path);
+    let err = apply(&plan, &WriteOptions::default()).expect_err("changed since plan");
+    assert!(
+        matches!(
+            err,
+            TagWriteError::Changed {
+                since: ChangedSince::Plan,
+                ..
+            }
+        ),
+        "{err}"
+    );
+    assert_eq!(fs::read(&path).expect("read"), bytes);
+    assert!(temp_files(tmp.path()).is_empty());
+}
+
+#[test]
+fn files_that_are_not_writable_audio_are_refused_cleanly() {
+    if skip_without("ffmpeg") {
+        return;
+    }
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let text = tmp.path().join("notes.mp3");
+    fs::write(&text, "just some text, not audio\n").expect("write");
+    for result in [
+        plan_write(&text, &TagField::Grouping, Some("x")).map(|_| ()),
+        read_field(&text, &TagField::Grouping).map(|_| ()),
+    ] {
+        let err = result.expect_err("text refused");
+        assert!(matches!(err, TagWriteError::NotAudio { .. }), "{err}");
+        assert!(err.to_string().contains("text file"), "{err}");
+    }
+    assert_eq!(
+        fs::read_to_string(&text).expect("read"),
+        "just some text, not audio\n"
+    );
+
+    let empty = tmp.path().join("empty.flac");
+    fs::write(&empty, b"").expect("write");
+    let err = plan_write(&empty, &TagField::Grouping, Some("x")).expect_err("empty refused");
+    assert!(matches!(err, TagWriteError::NotAudio { .. }), "{err}");
+
+    // Matroska audio: lofty cannot write it.
+    let mka = tmp.path().join("t.mka");
+    ffmpeg(&[
+        "-f",
+        "lavfi",
+        "-i",
+        "sine=d=0.5",
+        "-c:a",
+        "flac",
+        "-metadata",
+        "title=x",
+        mka.to_str().expect("utf-8"),
+    ]);
+    let err = plan_write(&mka, &TagField::Grouping, Some("x")).expect_err("mka refused");
+    assert!(matches!(err, TagWriteError::Unsupported { .. }), "{err}");
+    assert!(err.to_string().contains("Matroska"), "{err}");
+
+    // A damaged file: an MP3 cut in its ID3v2 tag.
+    let cut = tmp.path().join("cut.mp3");
+    let bytes = fs::read(mp3(tmp.path())).expect("read");
+    fs::write(&cut, &bytes[..60]).expect("write");
+    let err = plan_write(&cut, &TagField::Grouping, Some("x")).expect_err("damaged refused");
+    assert!(
+        matches!(
+            err,
+            TagWriteError::Parse { .. }
+                | TagWriteError::Unsupported { .. }
+                | TagWriteError::NotAudio { .. }
+        ),
+        "{err}"
+    );
+    assert_eq!(fs::read(&cut).expect("read"), &bytes[..60]);
+
+    // A folder.
+    let err = preflight(tmp.path(), &WriteOptions::default()).expect_err("folder refused");
+    assert!(matches!(err, TagWriteError::NotAFile { .. }), "{err}");
+    assert!(temp_files(tmp.path()).is_empty());
+}
+
+#[test]
+fn a_failure_at_any_stage_leaves_the_original_intact() {
+    if skip_without("ffmpeg") {
+        return;
+    }
+    let tmp = tempfile::tempdir().expect("tempdir");
+    for format in [&FORMATS[0], &FORMATS[2], &FORMATS[5]] {
+        let path = make(tmp.path(), format);
+        let before = fs::read(&path).expect("read");
+        let plan = plan_write(&path, &TagField::Grouping, Some("x")).expect("plan");
+        for fault in [
+            Fault::AfterTempCreated,
+            Fault::AfterTagWritten,
+            Fault::BeforeRename,
+        ] {
+            let err = apply_with_fault(&plan, &WriteOptions::default(), fault).expect_err("fault");
+            assert!(matches!(err, TagWriteError::Io { .. }), "{err}");
+            assert_eq!(
+                fs::read(&path).expect("read"),
+                before,
+                "{}: {fault:?}",
+                format.name
+            );
+            assert!(
+                temp_files(tmp.path()).is_empty(),
+                "{fault:?}: {:?}",
+                temp_files(tmp.path())
+            );
+        }
+        // And it still works afterwards.
+        apply(&plan, &WriteOptions::default()).expect("apply");
+        assert_eq!(
+            read_field(&path, &TagField::Grouping)
+                .expect("read")
+                .as_deref(),
+            Some("x")
+        );
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn read_only_folder_stops_the_write_before_anything_changes() {
+    use std::os::unix::fs::PermissionsExt;
+    if skip_without("ffmpeg") {
+        return;
+    }
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let dir = tmp.path().join("locked");
+    fs::create_dir(&dir).expect("mkdir");
+    let path = mp3(&dir);
+    let before = fs::read(&path).expect("read");
+    let plan = plan_write(&path, &TagField::Grouping, Some("x")).expect("plan");
+    fs::set_permissions(&dir, fs::Permissions::from_mode(0o555)).expect("chmod");
+    let probe = dir.join("probe");
+    if fs::write(&probe, b"").is_ok() {
+        // Running as root: permissions do not stop root (the fault-injection test covers this).
+        let _ = fs::remove_file(&probe);
+        fs::set_permissions(&dir, fs::Permissions::from_mode(0o755)).expect("chmod");
+        eprintln!(
+            "NOTICE: running as root, a read-only folder does not stop writes; skipping this part"
+        );
+        return;
+    }
+    let err = apply(&plan, &WriteOptions::default()).expect_err("locked folder");
+    fs::set_permissions(&dir, fs::Permissions::from_mode(0o755)).expect("chmod");
+    assert!(matches!(err, TagWriteError::Io { .. }), "{err}");
+    assert!(err.to_string().contains("temporary file"), "{err}");
+    assert_eq!(fs::read(&path).expect("read"), before);
+    assert!(temp_files(&dir).is_empty());
+}
+
+#[cfg(unix)]
+#[test]
+fn symbolic_links_stay_links() {
+    if skip_without("ffmpeg") {
+        return;
+    }
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let real_dir = tmp.path().join("real");
+    fs::create_dir(&real_dir).expect("mkdir");
+    let target = make(&real_dir, &FORMATS[2]);
+    let link = tmp.path().join("link.flac");
+    std::os::unix::fs::symlink(&target, &link).expect("symlink");
+    write(
+        &link,
+        &TagField::Grouping,
+        Some("linked"),
+        &WriteOptions::default(),
+    );
+    assert!(fs::symlink_metadata(&link)
+        .expect("lstat")
+        .file_type()
+        .is_symlink());
+    assert_eq!(
+        read_field(&target, &TagField::Grouping)
+            .expect("read")
+            .as_deref(),
+        Some("linked")
+    );
+    assert!(temp_files(tmp.path()).is_empty() && temp_files(&real_dir).is_empty());
+}
+
+#[cfg(unix)]
+#[test]
+fn permissions_are_kept_and_mtime_can_be_updated() {
+    use std::os::unix::fs::PermissionsExt;
+    if skip_without("ffmpeg") {
+        return;
+    }
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let path = make(tmp.path(), &FORMATS[3]);
+    fs::set_permissions(&path, fs::Permissions::from_mode(0o640)).expect("chmod");
+    let old = set_old_mtime(&path);
+    write(
+        &path,
+        &TagField::Grouping,
+        Some("x"),
+        &WriteOptions {
+            preserve_mtime: false,
+            expected: None,
+        },
+    );
+    assert_eq!(
+        fs::metadata(&path).expect("stat").permissions().mode() & 0o7777,
+        0o640
+    );
+    assert!(mtime(&path) > old, "mtime should be new when not preserved");
+}
+
+// ---------------------------------------------------------------------------------------------
+// playlists
+
+struct Music {
+    _tmp: tempfile::TempDir,
+    root: PathBuf,
+    out: PathBuf,
+    entries: Vec<PlaylistEntry>,
+}
+
+/// WAV tracks in nested folders, with awkward names, and the playlist folder beside them.
+fn music() -> Music {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let root = fs::canonicalize(tmp.path()).expect("canonical");
+    let music = root.join("Music");
+    let mut files: Vec<(PathBuf, Option<&str>, Option<&str>)> = vec![
+        (
+            music.join("Artist A/Album/01 Song.wav"),
+            Some("Artist A"),
+            Some("Song"),
+        ),
+        (
+            music.join("Björk & Co/Ærø ñandú 東京.wav"),
+            Some("Björk"),
+            Some("Ærø"),
+        ),
+        (music.join("#1 hits/#1 track.wav"), None, Some("Number one")),
+        (music.join("Untagged/plain name.wav"), None, None),
+        (
+            music.join("Artist A/Album/02 comma, and semicolon; song.wav"),
+            Some("A, B"),
+            Some("x, y"),
+        ),
+    ];
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        let name = std::ffi::OsStr::from_bytes(b"caf\xe9 latin-1.wav");
+        files.push((music.join("Latin1").join(name), Some("Latin"), Some("One")));
+    }
+    let mut entries = Vec::new();
+    for (i, (path, artist, title)) in files.into_iter().enumerate() {
+        fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+        let plain = root.join(format!("tone{i}.wav"));
+        tone(&plain, 300 + 50 * i as u32, 0.2);
+        fs::rename(&plain, &path).expect("rename");
+        entries.push(PlaylistEntry {
+            path,
+            duration_s: Some(0.2 + i as f64),
+            artist: artist.map(String::from),
+            title: title.map(String::from),
+        });
+    }
+    let out = root.join("Playlists");
+    Music {
+        _tmp: tmp,
+        root,
+        out,
+        entries,
+    }
+}
+
+/// What mpv opens from `playlist`: (position, path as mpv resolved it, title), or None when
+/// mpv is not installed. mpv opens each entry (that is what makes it print the message) and
+/// plays one frame with null audio and video outputs.
+fn mpv_entries(playlist: &Path, cwd: &Path) -> Option<Vec<(usize, PathBuf, String)>> {
+    if skip_without("mpv") {
+        return None;
+    }
+    let mut arg = OsString::from("--playlist=");
+    arg.push(playlist.as_os_str());
+    let out = Command::new("mpv")
+        .args([
+            "--no-config",
+            "--ao=null",
+            "--vo=null",
+            "--frames=1",
+            "--msg-level=all=no,term-msg=info",
+            "--term-playing-msg=SONORITY-ENTRY\x1f${playlist-pos}\x1f${path}\x1f${media-title}",
+        ])
+        .arg(arg)
+        .current_dir(cwd)
+        .output()
+        .expect("run mpv");
+    let mut entries = Vec::new();
+    for line in out.stdout.split(|&b| b == b'\n') {
+        let Some(rest) = line.strip_prefix(b"SONORITY-ENTRY\x1f") else {
+            continue;
+        };
+        let parts: Vec<&[u8]> = rest.split(|&b| b == 0x1f).collect();
+        assert_eq!(parts.len(), 3, "{:?}", String::from_utf8_lossy(line));
+        let pos: usize = String::from_utf8_lossy(parts[0]).parse().expect("position");
+        #[cfg(unix)]
+        let path = {
+            use std::os::unix::ffi::OsStrExt;
+            PathBuf::from(std::ffi::OsStr::from_bytes(parts[1]))
+        };
+        #[cfg(not(unix))]
+        let path = PathBuf::from(String::from_utf8_lossy(parts[1]).into_owned());
+        entries.push((
+            pos,
+            cwd.join(path),
+            String::from_utf8_lossy(parts[2]).into_owned(),
+        ));
+    }
+    Some(entries)
+}
+
+fn expected_title(entry: &PlaylistEntry) -> String {
+    let stem = entry
+        .path
+        .file_stem()
+        .expect("stem")
+        .to_string_lossy()
+        .into_owned();
+    let title = entry.title.clone().unwrap_or(stem);
+    match &entry.artist {
+        Some(a) => format!("{a} - {title}"),
+        None => title,
+    }
+}
+
+fn check_with_mpv(playlist: &Path, entries: &[PlaylistEntry], cwd: &Path) {
+    let Some(opened) = mpv_entries(playlist, cwd) else {
+        return;
+    };
+    assert_eq!(
+        opened.len(),
+        entries.len(),
+        "mpv opened {opened:?} from {}:\n{}",
+        playlist.display(),
+        fs::read_to_string(playlist).unwrap_or_default()
+    );
+    for ((pos, path, title), (i, entry)) in opened.iter().zip(entries.iter().enumerate()) {
+        assert_eq!(*pos, i);
+        assert_eq!(
+            fs::canonicalize(path).expect("mpv's path exists"),
+            fs::canonicalize(&entry.path).expect("track exists"),
+            "entry {i}"
+        );
+        assert_eq!(title, &expected_title(entry), "entry {i}");
+    }
+    eprintln!(
+        "mpv opened all {} entries of {}",
+        opened.len(),
+        playlist.display()
+    );
+}
+
+#[test]
+fn mpv_plays_every_entry_relative_and_absolute() {
+    if skip_without("ffmpeg") {
+        return;
+    }
+    let m = music();
+    let playlists = vec![
+        Playlist {
+            number: Some(0),
+            name: "bright · noisy · fast".into(),
+            entries: m.entries[..3].to_vec(),
+        },
+        Playlist {
+            number: Some(1),
+            name: "dark/slow: \"calm\"?".into(),
+            entries: m.entries[3..].to_vec(),
+        },
+    ];
+    let report = write_playlists(&m.out, &playlists, &PlaylistOptions::default()).expect("write");
+    assert_eq!(report.written.len(), 2);
+    assert_eq!(
+        report.written[0].file_name().expect("name"),
+        "00 - bright · noisy · fast.m3u8"
+    );
+    assert_eq!(
+        report.written[1].file_name().expect("name"),
+        "01 - dark_slow_ _calm__.m3u8"
+    );
+    assert!(report.removed.is_empty());
+
+    let text = fs::read_to_string(&report.written[0]).expect("playlist is UTF-8");
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines[0], "#EXTM3U");
+    assert_eq!(lines[1], "#EXTINF:0,Artist A - Song");
+    assert_eq!(lines[2], "../Music/Artist A/Album/01 Song.wav");
+    assert_eq!(lines[3], "#EXTINF:1,Björk - Ærø");
+    assert_eq!(lines[4], "../Music/Björk & Co/Ærø ñandú 東京.wav");
+    assert_eq!(lines[5], "#EXTINF:2,Number one");
+    assert_eq!(lines[6], "../Music/#1 hits/#1 track.wav");
+    assert!(!text.starts_with('\u{feff}'));
+    let second = fs::read_to_string(&report.written[1]).expect("playlist is UTF-8");
+    assert!(
+        second.contains("#EXTINF:3,plain name\n../Music/Untagged/plain name.wav\n"),
+        "{second}"
+    );
+    #[cfg(unix)]
+    {
+        assert!(second.contains("file://"), "{second}");
+        assert!(second.contains("caf%E9%20latin-1.wav"), "{second}");
+        assert!(report
+            .warnings
+            .iter()
+            .any(|w| matches!(w, PlaylistWarning::UriEntry { .. })));
+    }
+
+    // mpv, run from an unrelated folder, opens every entry from the file the test made.
+    let elsewhere = m.root.join("elsewhere");
+    fs::create_dir_all(&elsewhere).expect("mkdir");
+    check_with_mpv(&report.written[0], &playlists[0].entries, &elsewhere);
+    check_with_mpv(&report.written[1], &playlists[1].entries, &elsewhere);
+
+    // Moving the music and the playlists together keeps relative playlists working.
+    let moved = m.root.join("moved");
+    fs::create_dir_all(&moved).expect("mkdir");
+    fs::rename(m.root.join("Music"), moved.join("Music")).expect("move");
+    fs::rename(&m.out, moved.join("Playlists")).expect("move");
+    let moved_entries: Vec<PlaylistEntry> = playlists[0]
+        .entries
+        .iter()
+        .map(|e| PlaylistEntry {
+            path: moved.join(e.path.strip_prefix(&m.root).expect("under root")),
+            ..e.clone()
+        })
+        .collect();
+    check_with_mpv(
+        &moved
+            .join("Playlists")
+            .join("00 - bright · noisy · fast.m3u8"),
+        &moved_entries,
+        &elsewhere,
+    );
+    fs::rename(moved.join("Music"), m.root.join("Music")).expect("move back");
+
+    // Absolute paths.
+    let abs_dir = m.root.join("Absolute");
+    let report =
+        write_playlists(&abs_dir, &playlists, &PlaylistOptions { absolute: true }).expect("write");
+    let text = fs::read_to_string(&report.written[0]).expect("read");
+    assert!(
+        text.contains(&format!("\n{}\n", m.entries[0].path.display())),
+        "{text}"
+    );
+    check_with_mpv(&report.written[0], &playlists[0].entries, &elsewhere);
+    check_with_mpv(&report.written[1], &playlists[1].entries, &elsewhere);
+}
+
+#[test]
+fn rewrites_replace_only_what_sonority_wrote() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let out = tmp.path().join("pl");
+    fs::create_dir_all(&out).expect("mkdir");
+    let entry = |name: &str| PlaylistEntry {
+        path: tmp.path().join("music").join(format!("{name}.mp3")),
+        duration_s: Some(61.4),
+        artist: None,
+        title: Some(name.to_string()),
+    };
+    let pl = |n: usize, name: &str| Playlist {
+        number: Some(n),
+        name: name.into(),
+        entries: vec![entry(name)],
+    };
+
+    // The user's own files, one with the name a playlist wants.
+    fs::write(out.join("01 - b.m3u8"), "#EXTM3U\nmine\n").expect("write");
+    fs::write(out.join("notes.txt"), "keep me").expect("write");
+    fs::write(out.join("favourites.m3u8"), "#EXTM3U\nfav.mp3\n").expect("write");
+
+    let first = write_playlists(
+        &out,
+        &[pl(0, "a"), pl(1, "b"), pl(2, "c")],
+        &PlaylistOptions::default(),
+    )
+    .expect("write");
+    let names = |paths: &[PathBuf]| -> Vec<String> {
+        paths
+            .iter()
+            .map(|p| p.file_name().expect("name").to_string_lossy().into_owned())
+            .collect()
+    };
+    assert_eq!(
+        names(&first.written),
+        ["00 - a.m3u8", "01 - b (2).m3u8", "02 - c.m3u8"]
+    );
+    assert!(
+        first
+            .warnings
+            .iter()
+            .any(|w| matches!(w, PlaylistWarning::NameTaken { wanted, used }
+        if wanted.ends_with("01 - b.m3u8") && used.ends_with("01 - b (2).m3u8"))),
+        "{:?}",
+        first.warnings
+    );
+    assert_eq!(
+        fs::read_to_string(out.join("01 - b.m3u8")).expect("read"),
+        "#EXTM3U\nmine\n"
+    );
+    let a = fs::read_to_string(out.join("00 - a.m3u8")).expect("read");
+    assert_eq!(a, "#EXTM3U\n#EXTINF:61,a\n../music/a.mp3\n");
+    assert!(out.join(MANIFEST_FILE).exists());
+
+    // The user edits one of ours.
+    fs::write(out.join("02 - c.m3u8"), "#EXTM3U\nedited\n").expect("write");
+
+    // Rewrite with fewer clusters, other names, and a name that differs only in case.
+    let second = write_playlists(&out, &[pl(0, "A"), pl(1, "d")], &PlaylistOptions::default())
+        .expect("write");
+    assert_eq!(names(&second.written), ["00 - A.m3u8", "01 - d.m3u8"]);
+    let mut removed = names(&second.removed);
+    removed.sort();
+    // "00 - a.m3u8" may be the same file as "00 - A.m3u8" on a case-insensitive file system.
+    assert!(
+        removed.contains(&"01 - b (2).m3u8".to_string()),
+        "{removed:?}"
+    );
+    assert!(!removed.contains(&"02 - c.m3u8".to_string()));
+    assert!(second.warnings.iter().any(
+        |w| matches!(w, PlaylistWarning::ModifiedByUser { path } if path.ends_with("02 - c.m3u8"))
+    ));
+    assert_eq!(
+        fs::read_to_string(out.join("02 - c.m3u8")).expect("read"),
+        "#EXTM3U\nedited\n"
+    );
+    assert_eq!(
+        fs::read_to_string(out.join("01 - b.m3u8")).expect("read"),
+        "#EXTM3U\nmine\n"
+    );
+    assert_eq!(
+        fs::read_to_string(out.join("notes.txt")).expect("read"),
+        "keep me"
+    );
+    assert_eq!(
+        fs::read_to_string(out.join("favourites.m3u8")).expect("read"),
+        "#EXTM3U\nfav.mp3\n"
+    );
+    assert!(!out.join("01 - b (2).m3u8").exists());
+
+    // The same again: nothing removed, nothing renamed, no temporary files.
+    let third = write_playlists(&out, &[pl(0, "A"), pl(1, "d")], &PlaylistOptions::default())
+        .expect("write");
+    assert!(third.removed.is_empty());
+    assert!(third.warnings.is_empty(), "{:?}", third.warnings);
+    assert!(temp_files(&out).is_empty());
+
+    // Duplicate names within one run get numbered, without a warning.
+    let dup = write_playlists(
+        &out,
+        &[pl(5, "same"), pl(5, "same")],
+        &PlaylistOptions::default(),
+    )
+    .expect("write");
+    assert_eq!(
+        names(&dup.written),
+        ["05 - same.m3u8", "05 - same (2).m3u8"]
+    );
+    assert!(dup.warnings.is_empty(), "{:?}", dup.warnings);
+
+    // A damaged manifest: nothing earlier is removed or replaced.
+    fs::write(out.join(MANIFEST_FILE), "{ not json").expect("write");
+    let fourth = write_playlists(&out, &[pl(9, "z")], &PlaylistOptions::default()).expect("write");
+    assert!(fourth.removed.is_empty());
+    assert!(fourth
+        .warnings
+        .iter()
+        .any(|w| matches!(w, PlaylistWarning::ManifestUnreadable { .. })));
+    assert!(out.join("05 - same.m3u8").exists());
+
+    // A manifest naming files outside the folder cannot make sonority remove them.
+    let victim = tmp.path().join("victim.m3u8");
+    fs::write(&victim, "#EXTM3U\n").expect("write");
+    let hash = "fnv1a64:0000000000000000";
+    fs::write(
+        out.join(MANIFEST_FILE),
+        format!("{{\"sonority_playlists_manifest\":1,\"files\":{{\"../victim.m3u8\":[\"{hash}\"],\"notes.txt\":[\"{hash}\"]}}}}"),
+    )
+    .expect("write");
+    write_playlists(&out, &[], &PlaylistOptions::default()).expect("write");
+    assert!(victim.exists());
+    assert!(out.join("notes.txt").exists());
+}
+
+#[test]
+fn chain_order_orders_a_cluster_for_a_playlist() {
+    // A line of tracks given in shuffled order comes out walking along the line, starting at
+    // the one nearest the centroid.
+    let xs = [5.0, 1.0, 4.0, 0.0, 2.0, 3.0];
+    let points: Vec<Vec<f64>> = xs.iter().map(|&x| vec![x, 0.0]).collect();
+    let refs: Vec<&[f64]> = points.iter().map(Vec::as_slice).collect();
+    let order = chain_order(&refs, &[0.1, 0.0]);
+    let walked: Vec<f64> = order.iter().map(|&i| xs[i]).collect();
+    assert_eq!(walked, [0.0, 1.0, 2.0, 3.0, 4.0, 5.0]);
+}
