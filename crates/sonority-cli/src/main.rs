@@ -70,6 +70,8 @@ enum Command {
     Evaluate(commands::evaluate::EvaluateCommand),
     /// Per track its path, tags, cluster and every named feature, as CSV or JSON.
     Export(commands::export::ExportCommand),
+    /// One self-contained HTML page to see and hear the clusters (and SVG pictures).
+    Report(commands::report::ReportCommand),
 }
 
 fn main() -> ExitCode {
@@ -87,6 +89,7 @@ fn main() -> ExitCode {
         Command::Similar(cmd) => commands::similar::run(cmd, db).map(|()| ExitCode::SUCCESS),
         Command::Evaluate(cmd) => commands::evaluate::run(cmd, db).map(|()| ExitCode::SUCCESS),
         Command::Export(cmd) => commands::export::run(cmd, db).map(|()| ExitCode::SUCCESS),
+        Command::Report(cmd) => commands::report::run(cmd, db).map(|()| ExitCode::SUCCESS),
     };
     match result {
         Ok(code) => code,

@@ -38,6 +38,7 @@ pub mod latest;
 pub mod pipeline;
 pub mod playlist;
 pub mod progress;
+pub mod report;
 pub mod scan;
 pub mod similar;
 pub mod sniff;

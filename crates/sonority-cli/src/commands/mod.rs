@@ -7,6 +7,7 @@ pub mod export;
 pub mod features;
 pub mod organize;
 pub mod playlists;
+pub mod report;
 pub mod similar;
 pub mod tag;
 pub mod status;
