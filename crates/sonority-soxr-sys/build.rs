@@ -8,8 +8,16 @@ fn main() {
     let arch = std::env::var("CARGO_CFG_TARGET_ARCH").unwrap_or_default();
     let simd = matches!(arch.as_str(), "x86_64" | "aarch64");
     let common = [
-        "soxr.c", "data-io.c", "dbesi0.c", "filter.c", "fft4g64.c", "cr.c", "cr32.c",
-        "fft4g32.c", "cr64.c", "vr32.c",
+        "soxr.c",
+        "data-io.c",
+        "dbesi0.c",
+        "filter.c",
+        "fft4g64.c",
+        "cr.c",
+        "cr32.c",
+        "fft4g32.c",
+        "cr64.c",
+        "vr32.c",
     ];
     let simd_sources = ["cr32s.c", "pffft32s.c", "util32s.c"];
     let mut build = cc::Build::new();

@@ -46,20 +46,23 @@ pub mod store;
 pub mod tag_write;
 pub mod tags;
 
-pub use cluster_tags::{tag_clusters, undo_tags, TagFileReport, TagOutcome, TagRunOptions};
 pub use cluster_playlists::{cluster_playlists, write_cluster_playlists};
-pub use clustering::{cluster_library, Algorithm, ClusterMode, ClusterOptions, ClusterOutcome, KChoice, DEFAULT_GROUPS};
+pub use cluster_tags::{tag_clusters, undo_tags, TagFileReport, TagOutcome, TagRunOptions};
+pub use clustering::{
+    cluster_library, Algorithm, ClusterMode, ClusterOptions, ClusterOutcome, KChoice,
+    DEFAULT_GROUPS,
+};
 pub use error::{LibraryError, Result};
 pub use evaluate::{evaluate, Evaluation, LabelSource};
 pub use export::{export, ExportFormat};
 pub use latest::LatestClustering;
-pub use similar::{similar_tracks, SimilarTrackRow};
 pub use pipeline::{analyze_library, AnalyzeOptions, AnalyzeReport, FailedFile};
 pub use progress::{FileOutcome, Phase, ProgressEvent};
 pub use scan::{
     has_audio_extension, scan, ScanError, ScanErrorKind, ScanOptions, ScanResult, ScannedFile,
     AUDIO_EXTENSIONS,
 };
+pub use similar::{similar_tracks, SimilarTrackRow};
 pub use sniff::{sniff_file, Sniffed};
 pub use store::{
     ClusterRow, ClusteringData, ClusteringId, ClusteringSummary, FeatureMatrix, SavedClustering,

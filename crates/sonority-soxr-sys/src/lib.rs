@@ -27,11 +27,16 @@ mod tests {
         // SAFETY: plain constructors and a create/delete pair on a valid handle.
         unsafe {
             let q = soxr_quality_spec(SOXR_20_BITQ as std::os::raw::c_ulong, 0);
-            let io = soxr_io_spec(soxr_datatype_t_SOXR_FLOAT32_I, soxr_datatype_t_SOXR_FLOAT32_I);
+            let io = soxr_io_spec(
+                soxr_datatype_t_SOXR_FLOAT32_I,
+                soxr_datatype_t_SOXR_FLOAT32_I,
+            );
             let rt = soxr_runtime_spec(1);
             let s = soxr_create(44100.0, 22050.0, 1, &mut error, &io, &q, &rt);
             assert!(error.is_null() && !s.is_null());
-            let engine = std::ffi::CStr::from_ptr(soxr_engine(s)).to_string_lossy().into_owned();
+            let engine = std::ffi::CStr::from_ptr(soxr_engine(s))
+                .to_string_lossy()
+                .into_owned();
             soxr_delete(s);
             if cfg!(any(target_arch = "x86_64", target_arch = "aarch64")) {
                 assert_eq!(engine, "cr32s");

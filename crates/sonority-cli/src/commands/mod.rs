@@ -9,5 +9,5 @@ pub mod organize;
 pub mod playlists;
 pub mod report;
 pub mod similar;
-pub mod tag;
 pub mod status;
+pub mod tag;
