@@ -422,3 +422,63 @@ fn tags_round_trip_and_undo() {
         assert!(after.2 == b.2 && after.3 == b.3, "{}", p.display());
     }
 }
+
+#[test]
+fn ctrl_c_stops_after_the_current_batch_and_keeps_the_work() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let lib = tmp.path().join("music");
+    std::fs::create_dir_all(&lib).expect("mkdir");
+    for i in 0..60 {
+        let src = if i % 2 == 0 {
+            "real/orchestral_wesnoth.flac"
+        } else {
+            "real/percussive_etr.ogg"
+        };
+        let ext = if i % 2 == 0 { "flac" } else { "ogg" };
+        std::fs::copy(fixtures().join(src), lib.join(format!("t{i:02}.{ext}"))).expect("copy");
+    }
+    let db = tmp.path().join("library.db");
+    let child = sonority(&db)
+        .args(["analyze", "--jobs", "1"])
+        .arg(&lib)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    // Interrupt once the first batch is committed.
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(100));
+        let out = sonority(&db)
+            .args(["status", "--json"])
+            .output()
+            .expect("status");
+        let analysed = serde_json::from_slice::<serde_json::Value>(&out.stdout)
+            .ok()
+            .and_then(|v| v["analysed"].as_u64())
+            .unwrap_or(0);
+        if analysed > 0 {
+            break;
+        }
+    }
+    let status = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("kill -INT");
+    assert!(status.success());
+    let out = child.wait_with_output().expect("wait");
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    let status: serde_json::Value =
+        serde_json::from_slice(&run(sonority(&db).args(["status", "--json"])).stdout)
+            .expect("status");
+    let kept = status["analysed"].as_u64().expect("analysed");
+    if kept < 60 {
+        assert!(err.contains("stopped early"), "{err}");
+    }
+    // The rerun does only the rest.
+    let out = run(sonority(&db).args(["analyze", "-q", "--json"]).arg(&lib));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("report");
+    assert_eq!(report["unchanged"].as_u64(), Some(kept));
+    assert_eq!(report["analysed"].as_u64(), Some(60 - kept));
+}
