@@ -1,16 +1,20 @@
 //! Times one stage of the pipeline over a set of files on one thread and prints one line per
 //! file and a total: seconds of audio, wall seconds, times realtime.
 //!
-//! `cargo run --release --example bench_features -- decode|resample|analyze FILE...`
+//! `cargo run --release --example bench_features -- decode|resample|analyze|frames FILE...`
 //!
 //! - `decode`: decode and downmix to mono at the native rate (the floor: nothing is faster).
 //! - `resample`: decode, downmix and resample to 22050 Hz.
-//! - `analyze`: the whole analysis (`analyze_file`: decode, resample, every feature, summary).
+//! - `analyze`: the whole analysis of the summary (`analyze_file_with(.., Detail::Summary)`:
+//!   decode, resample, every feature, summary; frames are not kept).
+//! - `frames`: the same keeping every frame feature (`analyze_file`).
 //!
 //! `scripts/bench-features` runs it under `/usr/bin/time -v` for peak memory.
 
 use sonority_features::decode::decode_file_resampled;
-use sonority_features::{analyze_file, decode_file, FeatureConfig, ResamplerKind};
+use sonority_features::{
+    analyze_file, analyze_file_with, decode_file, Detail, FeatureConfig, ResamplerKind,
+};
 use std::path::Path;
 use std::time::Instant;
 
@@ -18,7 +22,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let (mode, files) = args
         .split_first()
-        .ok_or("usage: bench_features decode|resample|analyze FILE...")?;
+        .ok_or("usage: bench_features decode|resample|analyze|frames FILE...")?;
     let config = FeatureConfig::default();
     let (mut total_audio, mut total_wall) = (0.0, 0.0);
     for f in files {
@@ -33,7 +37,12 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
                 let a = decode_file_resampled(path, 22050, ResamplerKind::SoxrHq)?;
                 a.native_frames as f64 / f64::from(a.native_sample_rate)
             }
-            "analyze" => analyze_file(path, &config)?.source.duration_s,
+            "analyze" => {
+                analyze_file_with(path, &config, Detail::Summary)?
+                    .source
+                    .duration_s
+            }
+            "frames" => analyze_file(path, &config)?.source.duration_s,
             other => return Err(format!("unknown mode {other}").into()),
         };
         let wall = start.elapsed().as_secs_f64();

@@ -14,8 +14,9 @@ fn hz_to_octs(f: f64, tuning: f64) -> f64 {
 /// The 12 x (n_fft/2+1) chroma filter bank for a tuning offset in fractions of a chroma bin.
 #[derive(Debug, Clone)]
 pub struct ChromaFilters {
-    /// Row-major, 12 rows of `n_bins` weights (rounded to f32 as librosa returns them).
-    weights: Vec<f64>,
+    /// Row-major, 12 rows of `n_bins` weights, in float32 as librosa returns them (widened
+    /// to f64 in the dot product: half the memory traffic of f64 weights).
+    weights: Vec<f32>,
     n_bins: usize,
 }
 
@@ -58,7 +59,7 @@ impl ChromaFilters {
         for r in 0..N_CHROMA {
             let src = (r + 3) % N_CHROMA;
             for k in 0..n_bins {
-                weights[r * n_bins + k] = f64::from(w[src * n_cols + k] as f32);
+                weights[r * n_bins + k] = w[src * n_cols + k] as f32;
             }
         }
         Self { weights, n_bins }
@@ -66,10 +67,14 @@ impl ChromaFilters {
 
     /// Chroma of one power frame, scaled so its largest value is 1 (an all-zero frame stays 0).
     pub fn apply(&self, power: &[f32], out: &mut [f64; N_CHROMA]) {
-        for (c, o) in out.iter_mut().enumerate() {
-            let row = &self.weights[c * self.n_bins..(c + 1) * self.n_bins];
-            *o = dot(row, power);
-        }
+        let wide: Vec<f64> = power.iter().map(|&p| f64::from(p)).collect();
+        self.apply_f64(&wide, out);
+    }
+
+    /// [`ChromaFilters::apply`] for a power frame already widened to f64 (so that several
+    /// filter banks can share one conversion).
+    pub fn apply_f64(&self, power: &[f64], out: &mut [f64; N_CHROMA]) {
+        apply_rows(&self.weights, self.n_bins, power, out);
         let max = out.iter().fold(0.0f64, |m, &v| m.max(v.abs()));
         if max >= f64::from(f32::MIN_POSITIVE) {
             for o in out.iter_mut() {
@@ -79,27 +84,11 @@ impl ChromaFilters {
     }
 }
 
-/// `sum w_k p_k` in f64 with eight independent partial sums, which the compiler vectorises
-/// (a single running sum must stay sequential). The order differs from librosa's float32
-/// sgemm anyway; the result agrees to f64 rounding.
-fn dot(weights: &[f64], power: &[f32]) -> f64 {
-    let mut acc = [0.0f64; 8];
-    let chunks = weights.len().min(power.len()) / 8;
-    for (w, p) in weights
-        .chunks_exact(8)
-        .zip(power.chunks_exact(8))
-        .take(chunks)
-    {
-        for i in 0..8 {
-            acc[i] += w[i] * f64::from(p[i]);
-        }
+/// The 12 dot products of the filter rows with one power frame.
+fn apply_rows(weights: &[f32], n_bins: usize, power: &[f64], out: &mut [f64; N_CHROMA]) {
+    for (c, o) in out.iter_mut().enumerate() {
+        *o = crate::simd::dot(&weights[c * n_bins..(c + 1) * n_bins], power);
     }
-    let tail: f64 = weights[chunks * 8..]
-        .iter()
-        .zip(&power[chunks * 8..])
-        .map(|(&w, &p)| w * f64::from(p))
-        .sum();
-    acc.iter().sum::<f64>() + tail
 }
 
 /// Collects the spectral peaks of every frame, as `librosa.piptrack` (150 to 4000 Hz,
@@ -149,7 +138,7 @@ impl TuningEstimator {
         if n < 3 {
             return;
         }
-        let reference = Self::THRESHOLD * s.iter().fold(f32::NEG_INFINITY, |m, &v| m.max(v));
+        let reference = Self::THRESHOLD * max_f32(s);
         let z = |i: usize| if s[i] > reference { s[i] } else { 0.0 };
         // Bin 0 is never a peak in librosa's stencil; the last bin is a peak if above its
         // neighbour. Both lie outside 150..4000 Hz at any usual rate.
@@ -224,6 +213,26 @@ impl TuningEstimator {
             .fold((0, 0), |b, (i, &c)| if c > b.1 { (i, c) } else { b })
             .0;
         edges[best]
+    }
+}
+
+crate::simd::multiversion! {
+    /// The largest value of a power frame (no NaN), over eight lanes: the same value as a
+    /// sequential maximum, without its chain of dependent comparisons.
+    fn max_f32(values: &[f32]) -> f32 {
+        let mut lanes = [f32::NEG_INFINITY; 8];
+        let chunks = values.chunks_exact(8);
+        for (i, &v) in chunks.remainder().iter().enumerate() {
+            lanes[i] = v;
+        }
+        for c in chunks {
+            for l in 0..8 {
+                lanes[l] = if c[l] > lanes[l] { c[l] } else { lanes[l] };
+            }
+        }
+        lanes
+            .iter()
+            .fold(f32::NEG_INFINITY, |m, &v| if v > m { v } else { m })
     }
 }
 

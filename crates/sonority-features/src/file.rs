@@ -1,9 +1,11 @@
-//! Analysing a file: decode, downmix, resample to the analysis rate, analyse.
+//! Analysing a file: decode, downmix, resample to the analysis rate and analyse, chunk by
+//! chunk.
 
-use crate::analyze::{analyze_signal, SignalAnalysis};
+use crate::analyze::{Detail, Finished, Replay, SignalAnalysis, StreamAnalyzer};
 use crate::config::FeatureConfig;
-use crate::decode::{decode_file, decode_file_resampled, DecodeWarning};
+use crate::decode::{AudioStream, DecodeWarning};
 use crate::error::{FeatureError, Result};
+use crate::resample::{output_len, Resampler};
 use crate::track::TrackFeatures;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -43,52 +45,94 @@ impl FileAnalysis {
     }
 }
 
-/// Decodes `path`, resamples it as `config` says and computes every feature.
+/// Decodes `path`, resamples it as `config` says and computes every feature, keeping the
+/// frame features ([`Detail::Frames`]). For the summary only, [`analyze_file_with`] with
+/// [`Detail::Summary`] gives the same summary to the last bit in bounded memory.
 ///
 /// Signal-level errors (such as a file whose audio is all NaN) come back as
 /// [`FeatureError::NonFinite`] naming the file.
 pub fn analyze_file(path: &Path, config: &FeatureConfig) -> Result<FileAnalysis> {
+    analyze_file_with(path, config, Detail::Frames)
+}
+
+/// Decodes `path` and analyses it as it is decoded: the signal is never held whole (a long
+/// track is decoded twice instead, see [`crate::analyze`]). With [`Detail::Summary`] memory
+/// stays bounded whatever the length; [`Detail::Frames`] adds 744 bytes a frame.
+///
+/// Errors: those of [`AudioStream::open`] and [`AudioStream::next_chunk`], the resampler's,
+/// [`FeatureError::NoAudio`] when the file yields no sample, [`FeatureError::NonFinite`] for a
+/// NaN or infinite sample, and [`FeatureError::Corrupt`] when a second pass does not decode
+/// the same number of samples as the first (the file changed).
+pub fn analyze_file_with(
+    path: &Path,
+    config: &FeatureConfig,
+    detail: Detail,
+) -> Result<FileAnalysis> {
     config.check()?;
-    let (samples, sample_rate, source, warnings) = match config.sample_rate {
-        Some(to_hz) => {
-            let audio = decode_file_resampled(path, to_hz, config.resampler)?;
-            let source = SourceInfo {
-                sample_rate: audio.native_sample_rate,
-                channels: audio.channels,
-                codec: audio.codec,
-                n_frames: audio.native_frames,
-                duration_s: audio.native_frames as f64 / f64::from(audio.native_sample_rate),
-            };
-            (audio.samples, to_hz, source, audio.warnings)
-        }
-        None => {
-            let audio = decode_file(path)?;
-            let source = SourceInfo {
-                sample_rate: audio.sample_rate,
-                channels: audio.channels,
-                codec: audio.codec,
-                n_frames: audio.samples.len() as u64,
-                duration_s: audio.samples.len() as f64 / f64::from(audio.sample_rate),
-            };
-            (audio.samples, audio.sample_rate, source, audio.warnings)
-        }
+    let mut stream = AudioStream::open(path)?;
+    let native = stream.sample_rate();
+    let rate = config.sample_rate.unwrap_or(native);
+    let expected = stream
+        .frames_hint()
+        .map(|n| output_len(usize::try_from(n).unwrap_or(usize::MAX), native, rate));
+    let mut analyzer = StreamAnalyzer::new(rate, config, detail, expected)?;
+    let mut resampler = Resampler::new(native, rate, config.resampler)?;
+    let non_finite = |e: FeatureError, at: usize| match e {
+        FeatureError::Signal(_) => FeatureError::NonFinite {
+            path: path.to_path_buf(),
+            position_s: at as f64 / f64::from(rate),
+        },
+        other => other,
     };
-    if samples.is_empty() {
+    while let Some(chunk) = stream.next_chunk()? {
+        let out = resampler.push(chunk)?;
+        let at = analyzer.samples_received();
+        analyzer.push(out).map_err(|e| non_finite(e, at))?;
+    }
+    let out = resampler.finish()?;
+    let at = analyzer.samples_received();
+    analyzer.push(out).map_err(|e| non_finite(e, at))?;
+    if analyzer.samples_received() == 0 {
         return Err(FeatureError::NoAudio {
             path: path.to_path_buf(),
         });
     }
-    if let Some(i) = samples.iter().position(|v| !v.is_finite()) {
-        return Err(FeatureError::NonFinite {
-            path: path.to_path_buf(),
-            position_s: i as f64 / f64::from(sample_rate),
-        });
-    }
-    let analysis = analyze_signal(&samples, sample_rate, config)?;
+    let source = SourceInfo {
+        sample_rate: native,
+        channels: stream.channels(),
+        codec: stream.codec().to_string(),
+        n_frames: stream.frames_decoded(),
+        duration_s: stream.frames_decoded() as f64 / f64::from(native),
+    };
+    let warnings = stream.into_warnings();
+    let analysis = match analyzer.finish()? {
+        Finished::Done(a) => a,
+        Finished::Replay(replay) => second_pass(path, config, rate, *replay)?,
+    };
     Ok(FileAnalysis {
         path: path.to_path_buf(),
         source,
         warnings,
         analysis,
+    })
+}
+
+/// Decodes `path` again into `replay`.
+fn second_pass(
+    path: &Path,
+    config: &FeatureConfig,
+    rate: u32,
+    mut replay: Replay,
+) -> Result<SignalAnalysis> {
+    let mut stream = AudioStream::open(path)?;
+    let mut resampler = Resampler::new(stream.sample_rate(), rate, config.resampler)?;
+    while let Some(chunk) = stream.next_chunk()? {
+        replay.push(resampler.push(chunk)?)?;
+    }
+    replay.push(resampler.finish()?)?;
+    replay.finish().map_err(|e| FeatureError::Corrupt {
+        path: path.to_path_buf(),
+        position_s: None,
+        reason: format!("the file changed while it was analysed ({e})"),
     })
 }

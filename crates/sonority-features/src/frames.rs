@@ -75,8 +75,33 @@ impl FrameFeatures {
             .filter_map(move |&k| self.get(k).map(|m| (k, m)))
     }
 
-    /// Number of frames.
+    /// Number of frames (0 when [`FrameFeatures::is_empty`]).
     pub fn n_frames(&self) -> usize {
         self.rms.cols()
+    }
+
+    /// Frame features of no frame (every matrix has its rows and 0 columns): what an analysis
+    /// with [`crate::Detail::Summary`] holds.
+    pub fn empty(n_mels: usize, n_mfcc: usize) -> Self {
+        let m = |rows: usize| Matrix::zeros(rows, 0);
+        Self {
+            rms: m(1),
+            zero_crossing_rate: m(1),
+            spectral_centroid: m(1),
+            spectral_bandwidth: m(1),
+            spectral_rolloff: m(1),
+            spectral_flatness: m(1),
+            spectral_contrast: m(7),
+            chroma_stft: m(12),
+            chroma_stft_tuning0: m(12),
+            melspectrogram: m(n_mels),
+            mfcc: m(n_mfcc),
+            onset_strength: m(1),
+        }
+    }
+
+    /// True when no frame is held (the analysis was asked for its summary only).
+    pub fn is_empty(&self) -> bool {
+        self.n_frames() == 0
     }
 }

@@ -9,16 +9,21 @@ pub mod config;
 pub mod decode;
 pub mod error;
 pub mod resample;
+mod simd;
 
 pub use config::{FeatureConfig, ResamplerKind};
 pub use decode::{decode_file, DecodeWarning, DecodedAudio};
 pub use error::{FeatureError, Result};
 pub use resample::resample;
 
+pub mod accumulate;
 pub mod analyze;
 pub mod chroma;
 pub mod db;
+pub mod finish;
+pub mod frame;
 pub mod frames;
+pub mod framing;
 pub mod matrix;
 pub mod mel;
 pub mod mfcc;
@@ -27,7 +32,9 @@ pub mod spectral;
 pub mod stft;
 pub mod summary;
 
-pub use analyze::{analyze_signal, SignalAnalysis};
+pub use analyze::{
+    analyze_signal, analyze_signal_with, Detail, Finished, Replay, SignalAnalysis, StreamAnalyzer,
+};
 pub use frames::FrameFeatures;
 pub use matrix::Matrix;
 pub use summary::{RowStats, Timbre, TrackSummary};
@@ -35,5 +42,5 @@ pub mod file;
 pub mod json;
 pub mod track;
 
-pub use file::{analyze_file, FileAnalysis, SourceInfo};
+pub use file::{analyze_file, analyze_file_with, FileAnalysis, SourceInfo};
 pub use track::{FeatureDim, FeatureLayout, TrackFeatures, ANALYSIS_VERSION, GROUPS};

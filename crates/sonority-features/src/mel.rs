@@ -56,13 +56,36 @@ impl MelFilters {
 
     /// Mel power of one power frame.
     pub fn apply(&self, power: &[f32], out: &mut [f64]) {
-        for (band, o) in self.bands.iter().zip(out.iter_mut()) {
-            *o = band
-                .weights
-                .iter()
-                .zip(&power[band.start.min(power.len())..])
-                .map(|(&w, &p)| w * f64::from(p))
-                .sum();
+        let wide: Vec<f64> = power.iter().map(|&p| f64::from(p)).collect();
+        self.apply_f64(&wide, out);
+    }
+
+    /// [`MelFilters::apply`] for a power frame already widened to f64.
+    pub fn apply_f64(&self, power: &[f64], out: &mut [f64]) {
+        apply_bands(&self.bands, power, out);
+    }
+}
+
+crate::simd::multiversion! {
+    /// Each band's weighted sum of `power`.
+    fn apply_bands(bands: &[Band], power: &[f64], out: &mut [f64]) {
+        for (band, o) in bands.iter().zip(out.iter_mut()) {
+            let p = &power[band.start.min(power.len())..];
+            let n = band.weights.len().min(p.len());
+            // Four partial sums: the bands are short, but a single running sum would still
+            // be a chain of dependent additions.
+            let mut acc = [0.0f64; 4];
+            let (w4, p4) = (band.weights[..n].chunks_exact(4), p[..n].chunks_exact(4));
+            let (wr, pr) = (w4.remainder(), p4.remainder());
+            for (w, p) in w4.zip(p4) {
+                for l in 0..4 {
+                    acc[l] += w[l] * p[l];
+                }
+            }
+            for (l, (&w, &p)) in wr.iter().zip(pr).enumerate() {
+                acc[l] += w * p;
+            }
+            *o = (acc[0] + acc[2]) + (acc[1] + acc[3]);
         }
     }
 }

@@ -1,12 +1,12 @@
 //! MFCC: the orthonormal DCT-II of the dB mel spectrogram (`librosa.feature.mfcc` defaults:
 //! `dct_type=2`, `norm="ortho"`, no liftering).
 
-/// The first `n_mfcc` rows of the orthonormal DCT-II matrix of size `n_mels`, row-major.
+/// The first `n_mfcc` rows of the orthonormal DCT-II matrix of size `n_mels`.
 #[derive(Debug, Clone)]
 pub struct Dct {
     n_mfcc: usize,
-    n_mels: usize,
-    basis: Vec<f64>,
+    /// The basis transposed (`n_mels x n_mfcc`), for [`Dct::apply`].
+    transposed: Vec<f64>,
 }
 
 impl Dct {
@@ -26,18 +26,27 @@ impl Dct {
                 basis.push(scale * angle.cos());
             }
         }
-        Self {
-            n_mfcc,
-            n_mels,
-            basis,
-        }
+        let transposed = (0..n_mels)
+            .flat_map(|i| (0..n_mfcc).map(move |k| (k, i)))
+            .map(|(k, i)| basis[k * n_mels + i])
+            .collect();
+        Self { n_mfcc, transposed }
     }
 
     /// Coefficients of one column of `n_mels` dB values.
+    ///
+    /// Each coefficient is the sum over bands in band order (as a plain dot product), but all
+    /// coefficients advance together, one band at a time, so the work is vectorised across
+    /// coefficients.
     pub fn apply(&self, db: &[f64], out: &mut [f64]) {
-        for (k, o) in out.iter_mut().enumerate().take(self.n_mfcc) {
-            let row = &self.basis[k * self.n_mels..(k + 1) * self.n_mels];
-            *o = row.iter().zip(db).map(|(&b, &d)| b * d).sum();
+        let n = self.n_mfcc.min(out.len());
+        let out = &mut out[..n];
+        out.iter_mut().for_each(|o| *o = 0.0);
+        let k = out.len();
+        for (column, &d) in self.transposed.chunks_exact(self.n_mfcc).zip(db) {
+            for (o, &b) in out.iter_mut().zip(&column[..k]) {
+                *o += b * d;
+            }
         }
     }
 }
@@ -62,7 +71,7 @@ mod tests {
         for a in 0..8 {
             for b in 0..8 {
                 let dot: f64 = (0..8)
-                    .map(|i| d.basis[a * 8 + i] * d.basis[b * 8 + i])
+                    .map(|i| d.transposed[i * 8 + a] * d.transposed[i * 8 + b])
                     .sum();
                 let want = if a == b { 1.0 } else { 0.0 };
                 assert!((dot - want).abs() < 1e-12);

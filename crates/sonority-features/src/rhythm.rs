@@ -2,7 +2,7 @@
 //! with their defaults. Written by hand: librosa's tempogram prior and framing exist in no crate.
 
 use crate::stft::hann_periodic;
-use realfft::RealFftPlanner;
+use realfft::{num_complex::Complex, RealFftPlanner};
 
 /// Frames of zeros librosa puts before the onset envelope: `lag (1) + n_fft / (2 hop)`.
 pub fn onset_padding(n_fft: usize, hop: usize) -> usize {
@@ -86,31 +86,74 @@ fn mean_tempogram(onset: &[f32], win: usize) -> Vec<f64> {
     let mut input = forward.make_input_vec();
     let mut spectrum = forward.make_output_vec();
     let mut output = inverse.make_output_vec();
+    let mut forward_scratch = forward.make_scratch_vec();
+    let mut inverse_scratch = inverse.make_scratch_vec();
+    // 1 / n_fft is a power of two: multiplying by it is exact, as the division was.
+    let scale = 1.0 / n_fft as f64;
     let mut sum = vec![0.0; win];
     for t in 0..n {
-        let frame = &padded[t..t + win];
-        input.iter_mut().for_each(|x| *x = 0.0);
-        for ((x, &v), &w) in input.iter_mut().zip(frame).zip(&window) {
-            *x = v * w;
-        }
-        if forward.process(&mut input, &mut spectrum).is_err() {
+        window_into(&padded[t..t + win], &window, &mut input);
+        if forward
+            .process_with_scratch(&mut input, &mut spectrum, &mut forward_scratch)
+            .is_err()
+        {
             continue; // lengths come from the plans: cannot happen
         }
-        for c in spectrum.iter_mut() {
-            *c = (c.norm_sqr() / n_fft as f64).into();
-        }
-        if inverse.process(&mut spectrum, &mut output).is_err() {
+        power_scaled(&mut spectrum, scale);
+        if inverse
+            .process_with_scratch(&mut spectrum, &mut output, &mut inverse_scratch)
+            .is_err()
+        {
             continue;
         }
-        let ac = &output[..win];
-        let max = ac.iter().fold(0.0f64, |m, &v| m.max(v.abs()));
+        add_normalized(&mut sum, &output[..win]);
+    }
+    let count = n.max(1) as f64;
+    sum.iter().map(|&s| s / count).collect()
+}
+
+crate::simd::multiversion! {
+    /// `input = frame * window`, zero-padded to the FFT length.
+    fn window_into(frame: &[f64], window: &[f64], input: &mut [f64]) {
+        let (head, tail) = input.split_at_mut(frame.len().min(input.len()));
+        for ((x, &v), &w) in head.iter_mut().zip(frame).zip(window) {
+            *x = v * w;
+        }
+        tail.iter_mut().for_each(|x| *x = 0.0);
+    }
+}
+
+crate::simd::multiversion! {
+    /// `|X|^2 * scale` of each bin, as a complex number with zero imaginary part.
+    fn power_scaled(spectrum: &mut [Complex<f64>], scale: f64) {
+        for c in spectrum.iter_mut() {
+            *c = Complex::new((c.re * c.re + c.im * c.im) * scale, 0.0);
+        }
+    }
+}
+
+crate::simd::multiversion! {
+    /// `sum += ac / max|ac|` (left unscaled when the maximum is below the smallest normal
+    /// f64, as librosa's `normalize`). The maximum is taken over eight lanes: the same value
+    /// as a sequential maximum, without its chain of dependent comparisons.
+    fn add_normalized(sum: &mut [f64], ac: &[f64]) {
+        let mut lanes = [0.0f64; 8];
+        let chunks = ac.chunks_exact(8);
+        for (i, &v) in chunks.remainder().iter().enumerate() {
+            lanes[i] = v.abs();
+        }
+        for c in chunks {
+            for l in 0..8 {
+                let a = c[l].abs();
+                lanes[l] = if a > lanes[l] { a } else { lanes[l] };
+            }
+        }
+        let max = lanes.iter().fold(0.0f64, |m, &v| if v > m { v } else { m });
         let scale = if max < f64::MIN_POSITIVE { 1.0 } else { max };
         for (s, &v) in sum.iter_mut().zip(ac) {
             *s += v / scale;
         }
     }
-    let count = n.max(1) as f64;
-    sum.iter().map(|&s| s / count).collect()
 }
 
 #[cfg(test)]

@@ -97,16 +97,43 @@ impl Stft {
     /// Writes `|X_t|` (rounded to f32, as librosa stores it) of frame `t` of `signal` into
     /// `magnitude`, which must hold [`Stft::n_bins`] values.
     pub fn magnitude(&mut self, signal: &[f32], t: usize, magnitude: &mut [f32]) {
-        centered_frame(signal, t, self.hop, Padding::Zero, &mut self.frame);
-        for ((x, &s), &w) in self.input.iter_mut().zip(&self.frame).zip(&self.window) {
-            *x = f64::from(s) * w;
-        }
+        let mut frame = std::mem::take(&mut self.frame);
+        centered_frame(signal, t, self.hop, Padding::Zero, &mut frame);
+        self.magnitude_of_frame(&frame, magnitude);
+        self.frame = frame;
+    }
+
+    /// Writes the magnitude spectrum of one zero-padded frame of `n_fft` samples (as
+    /// [`Stft::magnitude`] does for a frame it cuts itself) into `magnitude`.
+    pub fn magnitude_of_frame(&mut self, frame: &[f32], magnitude: &mut [f32]) {
+        window_into(frame, &self.window, &mut self.input);
         // Lengths come from the plan itself, so processing cannot fail.
         let ok =
             self.fft
                 .process_with_scratch(&mut self.input, &mut self.output, &mut self.scratch);
         debug_assert!(ok.is_ok());
-        for (m, c) in magnitude.iter_mut().zip(&self.output) {
+        magnitudes(&self.output, magnitude);
+    }
+
+    /// The un-windowed, zero-padded time-domain frame `t` that [`Stft::magnitude`] used last.
+    pub fn last_frame(&self) -> &[f32] {
+        &self.frame
+    }
+}
+
+crate::simd::multiversion! {
+    /// `input = frame * window` in f64.
+    fn window_into(frame: &[f32], window: &[f64], input: &mut [f64]) {
+        for ((x, &s), &w) in input.iter_mut().zip(frame).zip(window) {
+            *x = f64::from(s) * w;
+        }
+    }
+}
+
+crate::simd::multiversion! {
+    /// `|X|` of each bin, rounded to f32.
+    fn magnitudes(spectrum: &[Complex<f64>], magnitude: &mut [f32]) {
+        for (m, c) in magnitude.iter_mut().zip(spectrum) {
             // librosa casts the complex128 result to complex64, then takes abs in float32.
             // The squares of f32 values are exact in f64 and cannot overflow, so sqrt of their
             // sum rounded to f32 equals a correctly rounded hypot (and is 5x faster than libm's).
@@ -114,11 +141,6 @@ impl Stft {
             let im = f64::from(c.im as f32);
             *m = (re * re + im * im).sqrt() as f32;
         }
-    }
-
-    /// The un-windowed, zero-padded time-domain frame `t` that [`Stft::magnitude`] used last.
-    pub fn last_frame(&self) -> &[f32] {
-        &self.frame
     }
 }
 

@@ -11,7 +11,9 @@ use std::sync::Arc;
 
 /// Bumped whenever a change in this crate changes any computed value; part of
 /// [`FeatureConfig::analysis_version`], which stores use to decide what to analyse again.
-pub const ANALYSIS_VERSION: u32 = 1;
+/// Version 2: streaming summaries (Welford) and reordered f64 sums; values moved by f64
+/// rounding only.
+pub const ANALYSIS_VERSION: u32 = 2;
 
 impl FeatureConfig {
     /// A string that changes whenever the values of an analysis would change: this crate's

@@ -3,7 +3,9 @@
 use anyhow::Result;
 use clap::Args;
 use serde_json::{json, Value};
-use sonority_features::{analyze_file, json::analysis_to_json, FeatureConfig, FileAnalysis};
+use sonority_features::{
+    analyze_file_with, json::analysis_to_json, Detail, FeatureConfig, FileAnalysis,
+};
 use std::io::{self, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -31,11 +33,17 @@ pub fn run(args: &FeaturesArgs) -> Result<ExitCode> {
         sample_rate: if args.native_rate { None } else { Some(22050) },
         ..FeatureConfig::default()
     };
+    // Frames are kept only when printed: without them memory stays bounded for any length.
+    let detail = if args.frames {
+        Detail::Frames
+    } else {
+        Detail::Summary
+    };
     let stdout = io::stdout();
     let mut out = stdout.lock();
     let mut failed = 0usize;
     for path in &args.files {
-        match analyze_file(path, &config) {
+        match analyze_file_with(path, &config, detail) {
             Ok(analysis) => {
                 for w in &analysis.warnings {
                     eprintln!("sonority: warning: {}: {}", path.display(), w.message);
@@ -103,9 +111,7 @@ fn write_human(out: &mut impl Write, a: &FileAnalysis) -> io::Result<()> {
     writeln!(
         out,
         "  analysed   {} Hz · {} samples · {} frames",
-        a.analysis.sample_rate,
-        a.analysis.n_samples,
-        a.analysis.frames.n_frames()
+        a.analysis.sample_rate, a.analysis.n_samples, a.analysis.n_frames
     )?;
     writeln!(out, "  tempo      {:.2} bpm", s.tempo_bpm)?;
     writeln!(out, "  tuning     {:+.2} chroma bins", s.tuning)?;
