@@ -24,8 +24,8 @@ use crate::tags::{read_tags, Tags};
 use rayon::prelude::*;
 use serde::Serialize;
 use sonority_features::{
-    analyze_file, DecodeWarning, FeatureConfig, FeatureError, FeatureLayout, FileAnalysis,
-    SourceInfo, TrackFeatures,
+    analyze_file_with, DecodeWarning, Detail, FeatureConfig, FeatureError, FeatureLayout,
+    FileAnalysis, SourceInfo, TrackFeatures,
 };
 use std::collections::HashMap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -510,7 +510,7 @@ fn analyse_audio(
         warnings,
         analysis,
         ..
-    } = analyze_file(path, config)?;
+    } = analyze_file_with(path, config, Detail::Summary)?;
     let features = TrackFeatures::from_summary(&analysis.summary, config);
     Ok((source, warnings, features.values))
 }
