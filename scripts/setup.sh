@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Installs what building and testing sonority needs beyond the Rust toolchain, on Debian or
 # Ubuntu: cmake (the bundled libopus is built with it) and a C compiler; with --test also the
-# programs the end-to-end tests drive (mpv, a real player that parses our playlists; Chromium
-# and ChromeDriver for the HTML report). Does nothing for what is already installed.
+# programs the tests drive (mpv, a real player that parses our playlists; ffmpeg, which makes
+# the per-format files of the tag-writing tests; Chromium and ChromeDriver for the HTML
+# report). Does nothing for what is already installed.
 set -euo pipefail
 
 want=(cmake gcc)
 if [[ "${1:-}" == "--test" ]]; then
-  want+=(mpv chromium chromium-driver)
+  want+=(mpv chromium chromium-driver ffmpeg)
 fi
 
 missing=()
