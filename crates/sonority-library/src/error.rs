@@ -136,7 +136,7 @@ pub enum LibraryError {
     /// Writing playlists failed.
     #[error(transparent)]
     Playlist(#[from] crate::playlist::PlaylistError),
-    /// A report was asked for, but the library holds no clustering yet.
+    /// A command that reads the latest clustering (report, similar, export, ...) found none.
     #[error("the library has no clustering yet: run `sonority organize` first")]
     NoClustering,
     /// A report or one of its pictures could not be made.

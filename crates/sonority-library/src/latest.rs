@@ -19,15 +19,11 @@ pub struct LatestClustering {
 }
 
 impl LatestClustering {
-    /// Loads it; an error tells the user to run `sonority organize` when there is none.
+    /// Loads it; [`LibraryError::NoClustering`] when there is none.
     pub fn load(store: &Store) -> Result<Self> {
-        let saved = store.latest_clustering()?.ok_or_else(|| {
-            LibraryError::Nothing(
-                "the library has no clustering yet: run `sonority organize DIR` (or \
-                 `sonority analyze DIR` then `sonority cluster`)"
-                    .into(),
-            )
-        })?;
+        let saved = store
+            .latest_clustering()?
+            .ok_or(LibraryError::NoClustering)?;
         let model: Model = serde_json::from_value(saved.data.model.clone()).map_err(|e| {
             LibraryError::InvalidData {
                 path: store.path().to_path_buf(),
