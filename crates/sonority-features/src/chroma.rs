@@ -5,6 +5,8 @@
 /// Number of chroma bins.
 pub const N_CHROMA: usize = 12;
 
+use crate::simd::Widen;
+
 /// `log2(f / (A440 / 16))` with A440 shifted by `tuning` chroma bins (librosa's `hz_to_octs`).
 fn hz_to_octs(f: f64, tuning: f64) -> f64 {
     let a440 = 440.0 * 2f64.powf(tuning / N_CHROMA as f64);
@@ -67,25 +69,31 @@ impl ChromaFilters {
 
     /// Chroma of one power frame, scaled so its largest value is 1 (an all-zero frame stays 0).
     pub fn apply(&self, power: &[f32], out: &mut [f64; N_CHROMA]) {
-        let wide: Vec<f64> = power.iter().map(|&p| f64::from(p)).collect();
-        self.apply_f64(&wide, out);
+        apply_rows(&self.weights, self.n_bins, power, out);
+        normalize_max(out);
     }
 
-    /// [`ChromaFilters::apply`] for a power frame already widened to f64 (so that several
-    /// filter banks can share one conversion).
+    /// [`ChromaFilters::apply`] for a power frame already widened to f64 (the same result:
+    /// the products are taken in f64 either way).
     pub fn apply_f64(&self, power: &[f64], out: &mut [f64; N_CHROMA]) {
         apply_rows(&self.weights, self.n_bins, power, out);
-        let max = out.iter().fold(0.0f64, |m, &v| m.max(v.abs()));
-        if max >= f64::from(f32::MIN_POSITIVE) {
-            for o in out.iter_mut() {
-                *o /= max;
-            }
+        normalize_max(out);
+    }
+}
+
+/// Scales `out` so that its largest magnitude is 1; a column below f32's smallest normal value
+/// is left as is (librosa's `normalize` threshold).
+fn normalize_max(out: &mut [f64; N_CHROMA]) {
+    let max = out.iter().fold(0.0f64, |m, &v| m.max(v.abs()));
+    if max >= f64::from(f32::MIN_POSITIVE) {
+        for o in out.iter_mut() {
+            *o /= max;
         }
     }
 }
 
 /// The 12 dot products of the filter rows with one power frame.
-fn apply_rows(weights: &[f32], n_bins: usize, power: &[f64], out: &mut [f64; N_CHROMA]) {
+fn apply_rows<P: Widen>(weights: &[f32], n_bins: usize, power: &[P], out: &mut [f64; N_CHROMA]) {
     for (c, o) in out.iter_mut().enumerate() {
         *o = crate::simd::dot(&weights[c * n_bins..(c + 1) * n_bins], power);
     }

@@ -1,13 +1,27 @@
 //! Decibels, as `librosa.power_to_db` with `ref=1.0`, `amin=1e-10`, `top_db=80`.
 
+use crate::log10::log10_positive;
+
 /// librosa's `amin`: the floor applied before the logarithm.
 pub const AMIN: f64 = 1e-10;
 /// librosa's `top_db`: values further below the array's maximum are raised to `max - TOP_DB`.
 pub const TOP_DB: f64 = 80.0;
 
 /// `10 log10(max(AMIN, power))` for one value (no clipping).
+#[inline(always)]
 pub fn power_to_db_unclipped(power: f64) -> f64 {
-    10.0 * power.max(AMIN).log10()
+    // `max` returns AMIN for NaN too, so the logarithm always sees a positive normal value.
+    10.0 * log10_positive(power.max(AMIN))
+}
+
+crate::simd::multiversion! {
+    /// `out = max(floor, power_to_db_unclipped(power))` for a column of float32 powers (the
+    /// dB mel column of MFCC and onset strength, clipped below the track's maximum).
+    pub fn power_to_db_floored(power: &[f32], floor: f64, out: &mut [f64]) {
+        for (o, &p) in out.iter_mut().zip(power) {
+            *o = power_to_db_unclipped(f64::from(p)).max(floor);
+        }
+    }
 }
 
 /// Converts a whole array in place to decibels and clips it `TOP_DB` below its own maximum,

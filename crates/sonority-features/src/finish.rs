@@ -6,7 +6,7 @@
 
 use crate::accumulate::{CovAccumulator, RowAccumulator};
 use crate::chroma::{ChromaFilters, N_CHROMA};
-use crate::db::{power_to_db_unclipped, TOP_DB};
+use crate::db::{power_to_db_floored, power_to_db_unclipped, TOP_DB};
 use crate::frame::CONTRAST_ROWS;
 use crate::mfcc::Dct;
 use crate::rhythm::{onset_padding, onset_value};
@@ -79,7 +79,6 @@ pub struct Finisher {
     previous: Vec<f64>,
     coeffs: Vec<f64>,
     mfcc_f32: Vec<f32>,
-    power64: Vec<f64>,
     /// The onset envelope (1 value per frame).
     pub onset: Vec<f32>,
     /// Row statistics of the MFCC.
@@ -123,7 +122,6 @@ impl Finisher {
             previous: vec![0.0; n_mels],
             coeffs: vec![0.0; n_mfcc],
             mfcc_f32: vec![0.0; n_mfcc],
-            power64: Vec::new(),
             onset: vec![0.0; n],
             mfcc_stats: RowAccumulator::new(n_mfcc),
             timbre: CovAccumulator::default(),
@@ -152,9 +150,7 @@ impl Finisher {
     pub fn frame(&mut self, mel: &[f32], peak: &[f64], valley: &[f64], power: Option<&[f32]>) {
         let t = self.t;
         self.t += 1;
-        for (d, &m) in self.db.iter_mut().zip(mel) {
-            *d = power_to_db_unclipped(f64::from(m)).max(self.mel_floor);
-        }
+        power_to_db_floored(mel, self.mel_floor, &mut self.db);
         self.dct.apply(&self.db, &mut self.coeffs);
         for (o, &c) in self.mfcc_f32.iter_mut().zip(&self.coeffs) {
             *o = c as f32;
@@ -181,9 +177,7 @@ impl Finisher {
         let mut chroma = [0.0f32; N_CHROMA];
         if let (Some(filters), Some(power)) = (&self.chroma, power) {
             let mut col = [0.0f64; N_CHROMA];
-            self.power64.clear();
-            self.power64.extend(power.iter().map(|&p| f64::from(p)));
-            filters.apply_f64(&self.power64, &mut col);
+            filters.apply(power, &mut col);
             for (o, &c) in chroma.iter_mut().zip(&col) {
                 *o = c as f32;
             }

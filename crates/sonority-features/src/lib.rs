@@ -24,6 +24,7 @@ pub mod finish;
 pub mod frame;
 pub mod frames;
 pub mod framing;
+mod log10;
 pub mod matrix;
 pub mod mel;
 pub mod mfcc;

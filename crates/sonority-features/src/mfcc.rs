@@ -40,10 +40,16 @@ impl Dct {
     /// coefficients.
     pub fn apply(&self, db: &[f64], out: &mut [f64]) {
         let n = self.n_mfcc.min(out.len());
-        let out = &mut out[..n];
+        accumulate_bands(&self.transposed, self.n_mfcc, db, &mut out[..n]);
+    }
+}
+
+crate::simd::multiversion! {
+    /// `out[k] = sum_i transposed[i][k] db[i]`, band after band (rows of `n_mfcc` values).
+    fn accumulate_bands(transposed: &[f64], n_mfcc: usize, db: &[f64], out: &mut [f64]) {
         out.iter_mut().for_each(|o| *o = 0.0);
         let k = out.len();
-        for (column, &d) in self.transposed.chunks_exact(self.n_mfcc).zip(db) {
+        for (column, &d) in transposed.chunks_exact(n_mfcc).zip(db) {
             for (o, &b) in out.iter_mut().zip(&column[..k]) {
                 *o += b * d;
             }

@@ -50,12 +50,52 @@ const W: usize = 4;
 /// Accumulator vectors in [`dot`]: 16 independent partial sums hide the addition latency.
 const V: usize = 4;
 
-/// `sum a_k b_k` in f64 (`a` is widened from f32) with 16 independent partial sums: element `k` goes to lane
-/// `k % 16`, the tail likewise, and the lanes are added in a fixed order. The AVX2 and the
-/// portable versions perform the same operations, so they agree to the last bit; the result
-/// differs from a sequential sum by f64 rounding only.
+/// A value that widens exactly to f64: the element type of the second operand of [`dot`].
+pub(crate) trait Widen: Copy {
+    /// The value as f64 (exact).
+    fn widen(self) -> f64;
+    /// Loads four values from `ptr` widened to f64.
+    ///
+    /// # Safety
+    /// `ptr` must point at four readable values, and the CPU must support AVX2.
+    #[cfg(target_arch = "x86_64")]
+    unsafe fn load4(ptr: *const Self) -> std::arch::x86_64::__m256d;
+}
+
+impl Widen for f64 {
+    #[inline(always)]
+    fn widen(self) -> f64 {
+        self
+    }
+    #[cfg(target_arch = "x86_64")]
+    #[inline(always)]
+    unsafe fn load4(ptr: *const Self) -> std::arch::x86_64::__m256d {
+        // SAFETY: the caller guarantees four readable values and AVX2.
+        unsafe { std::arch::x86_64::_mm256_loadu_pd(ptr) }
+    }
+}
+
+impl Widen for f32 {
+    #[inline(always)]
+    fn widen(self) -> f64 {
+        f64::from(self)
+    }
+    #[cfg(target_arch = "x86_64")]
+    #[inline(always)]
+    unsafe fn load4(ptr: *const Self) -> std::arch::x86_64::__m256d {
+        use std::arch::x86_64::{_mm256_cvtps_pd, _mm_loadu_ps};
+        // SAFETY: the caller guarantees four readable values and AVX2.
+        unsafe { _mm256_cvtps_pd(_mm_loadu_ps(ptr)) }
+    }
+}
+
+/// `sum a_k b_k` in f64 (both widened exactly) with 16 independent partial sums: element `k`
+/// goes to lane `k % 16`, the tail likewise, and the lanes are added in a fixed order. The
+/// AVX2 and the portable versions perform the same operations, so they agree to the last bit;
+/// the result differs from a sequential sum by f64 rounding only, and does not depend on
+/// whether `b` is given as f32 or already widened to f64.
 #[inline]
-pub(crate) fn dot(a: &[f32], b: &[f64]) -> f64 {
+pub(crate) fn dot<B: Widen>(a: &[f32], b: &[B]) -> f64 {
     #[cfg(target_arch = "x86_64")]
     {
         if has_avx2() {
@@ -66,7 +106,7 @@ pub(crate) fn dot(a: &[f32], b: &[f64]) -> f64 {
     dot_portable(a, b)
 }
 
-fn dot_portable(a: &[f32], b: &[f64]) -> f64 {
+fn dot_portable<B: Widen>(a: &[f32], b: &[B]) -> f64 {
     let n = a.len().min(b.len());
     let blocks = n / (V * W);
     let mut acc = [[0.0f64; W]; V];
@@ -75,7 +115,7 @@ fn dot_portable(a: &[f32], b: &[f64]) -> f64 {
         for (v, lanes) in acc.iter_mut().enumerate() {
             for (l, x) in lanes.iter_mut().enumerate() {
                 let k = base + v * W + l;
-                *x += f64::from(a[k]) * b[k];
+                *x += f64::from(a[k]) * b[k].widen();
             }
         }
     }
@@ -84,9 +124,9 @@ fn dot_portable(a: &[f32], b: &[f64]) -> f64 {
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
-unsafe fn dot_avx2(a: &[f32], b: &[f64]) -> f64 {
+unsafe fn dot_avx2<B: Widen>(a: &[f32], b: &[B]) -> f64 {
     use std::arch::x86_64::{
-        __m256d, _mm256_add_pd, _mm256_cvtps_pd, _mm256_loadu_pd, _mm256_mul_pd, _mm256_setzero_pd,
+        __m256d, _mm256_add_pd, _mm256_cvtps_pd, _mm256_mul_pd, _mm256_setzero_pd,
         _mm256_storeu_pd, _mm_loadu_ps,
     };
     let n = a.len().min(b.len());
@@ -96,11 +136,11 @@ unsafe fn dot_avx2(a: &[f32], b: &[f64]) -> f64 {
         let base = j * V * W;
         for (v, sum) in acc.iter_mut().enumerate() {
             let k = base + v * W;
-            // SAFETY: k + W <= blocks * V * W <= n, within both slices.
+            // SAFETY: k + W <= blocks * V * W <= n, within both slices; AVX2 is enabled.
             let (x, y) = unsafe {
                 (
                     _mm256_cvtps_pd(_mm_loadu_ps(a.as_ptr().add(k))),
-                    _mm256_loadu_pd(b.as_ptr().add(k)),
+                    B::load4(b.as_ptr().add(k)),
                 )
             };
             *sum = _mm256_add_pd(*sum, _mm256_mul_pd(x, y));
@@ -116,9 +156,9 @@ unsafe fn dot_avx2(a: &[f32], b: &[f64]) -> f64 {
 
 /// Adds the tail into the lanes and the lanes together, in one fixed order.
 #[inline(always)]
-fn finish_dot(mut acc: [[f64; W]; V], a: &[f32], b: &[f64]) -> f64 {
+fn finish_dot<B: Widen>(mut acc: [[f64; W]; V], a: &[f32], b: &[B]) -> f64 {
     for (i, (&x, &y)) in a.iter().zip(b).enumerate() {
-        acc[i / W][i % W] += f64::from(x) * y;
+        acc[i / W][i % W] += f64::from(x) * y.widen();
     }
     let mut lanes = [0.0f64; W];
     for (l, s) in lanes.iter_mut().enumerate() {
@@ -140,6 +180,19 @@ mod tests {
             assert_eq!(
                 dot(&a, &b).to_bits(),
                 dot_portable(&a, &b).to_bits(),
+                "n {n}"
+            );
+            // The same products from an f32 second operand give the same bits.
+            let b32: Vec<f32> = b.iter().map(|&v| v as f32).collect();
+            let b32_wide: Vec<f64> = b32.iter().map(|&v| f64::from(v)).collect();
+            assert_eq!(
+                dot(&a, &b32).to_bits(),
+                dot(&a, &b32_wide).to_bits(),
+                "n {n}"
+            );
+            assert_eq!(
+                dot(&a, &b32).to_bits(),
+                dot_portable(&a, &b32).to_bits(),
                 "n {n}"
             );
             assert!(
