@@ -155,9 +155,11 @@ impl fmt::Display for PlaylistWarning {
             ),
             Self::UriEntry { playlist, entry } => write!(
                 f,
-                "{}: {} is not a UTF-8 text path: written as a file:// URI",
+                "{}: \"{}\" is not valid UTF-8 or holds a control character: written as a \
+                 file:// URI",
                 playlist.display(),
-                entry.display()
+                // Escaped, so that a line break in the name does not break the message.
+                entry.display().to_string().escape_debug()
             ),
             Self::AbsoluteEntry { playlist, entry } => write!(
                 f,

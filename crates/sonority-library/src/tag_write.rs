@@ -71,6 +71,7 @@
 mod atomic;
 mod formats;
 mod id3_raw;
+mod ogg_pages;
 
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -147,6 +148,15 @@ pub enum TagWriteError {
         path: PathBuf,
         /// What lofty said.
         message: String,
+    },
+    /// The file is damaged in a way that rewriting its tags would change what players decode
+    /// (an Ogg page with a wrong checksum would get a valid one): it is left alone.
+    #[error("{}: the file is damaged ({detail}); sonority does not write into damaged files; skipped", path.display())]
+    Damaged {
+        /// The file.
+        path: PathBuf,
+        /// Where and how.
+        detail: String,
     },
     /// lofty failed to write the tag into the temporary copy (the original is unchanged).
     #[error("{}: cannot write the tag: {message}", path.display())]

@@ -982,6 +982,34 @@ fn files_that_are_not_writable_audio_are_refused_cleanly() {
     );
     assert_eq!(fs::read(&cut).expect("read"), &bytes[..60]);
 
+    // Ogg Vorbis and Opus with one damaged page in the middle: players drop that page; a
+    // rewrite would give it a valid checksum and change what they decode, so it is refused.
+    for (name, codec) in [("damaged.ogg", "libvorbis"), ("damaged.opus", "libopus")] {
+        let path = tmp.path().join(name);
+        ffmpeg(&[
+            "-f",
+            "lavfi",
+            "-i",
+            "sine=f=440:d=3",
+            "-c:a",
+            codec,
+            path.to_str().expect("utf-8"),
+        ]);
+        let intact = plan_write(&path, &TagField::Grouping, Some("x"));
+        assert!(intact.is_ok(), "{name} intact: {:?}", intact.err());
+        let mut bytes = fs::read(&path).expect("read");
+        let middle = bytes.len() / 2;
+        bytes[middle] ^= 0x5a;
+        fs::write(&path, &bytes).expect("write");
+        let err = plan_write(&path, &TagField::Grouping, Some("x")).expect_err("damaged refused");
+        assert!(
+            matches!(err, TagWriteError::Damaged { .. }),
+            "{name}: {err}"
+        );
+        assert!(err.to_string().contains("checksum"), "{err}");
+        assert_eq!(fs::read(&path).expect("read"), bytes, "{name} untouched");
+    }
+
     // A folder.
     let err = preflight(tmp.path(), &WriteOptions::default()).expect_err("folder refused");
     assert!(matches!(err, TagWriteError::NotAFile { .. }), "{err}");

@@ -3,7 +3,7 @@
 use crate::db;
 use anyhow::{Context, Result};
 use clap::Args;
-use sonority_library::playlist::{PlaylistOptions, PlaylistReport, PlaylistWarning};
+use sonority_library::playlist::{PlaylistOptions, PlaylistReport};
 use sonority_library::write_cluster_playlists;
 use std::path::{Path, PathBuf};
 
@@ -55,15 +55,7 @@ pub fn print_report(report: &PlaylistReport, out_dir: &Path) {
         }
     );
     for w in &report.warnings {
-        match w {
-            PlaylistWarning::NameTaken { wanted, used } => eprintln!(
-                "  {} exists and is not sonority's: wrote {} instead",
-                wanted.display(),
-                used.display()
-            ),
-            #[allow(unreachable_patterns)]
-            other => eprintln!("  {other:?}"),
-        }
+        eprintln!("  warning: {w}");
     }
 }
 

@@ -154,6 +154,14 @@ pub(super) fn read(file: &mut File, path: &Path) -> Result<Audio> {
             })
         }
     };
+    if matches!(kind, Kind::Vorbis(_) | Kind::Opus(_) | Kind::Speex(_)) {
+        if let Some(detail) = super::ogg_pages::first_damage(&mut reader).map_err(io)? {
+            return Err(TagWriteError::Damaged {
+                path: path.to_path_buf(),
+                detail,
+            });
+        }
+    }
     let properties = match &kind {
         Kind::Mpeg(f) => file_properties(f.properties()),
         Kind::Aac(f) => file_properties(f.properties()),
