@@ -102,8 +102,8 @@ impl AnalysisProgress {
                 }
                 let rate = done as f64 / self.started.elapsed().as_secs_f64().max(1e-3);
                 let msg = format!(
-                    "{:.1} h audio · {rate:.1} files/s · {} failed",
-                    self.audio_s / 3600.0,
+                    "{} audio · {rate:.1} files/s · {} failed",
+                    audio_duration(self.audio_s),
                     self.failures
                 );
                 match &self.bar {
@@ -135,5 +135,29 @@ impl AnalysisProgress {
         if let Some(bar) = &self.bar {
             bar.finish_and_clear();
         }
+    }
+}
+
+/// An amount of audio for people: `42 s`, `12 min`, `3.4 h`.
+pub fn audio_duration(seconds: f64) -> String {
+    if seconds < 60.0 {
+        format!("{seconds:.0} s")
+    } else if seconds < 3600.0 {
+        format!("{:.0} min", seconds / 60.0)
+    } else {
+        format!("{:.1} h", seconds / 3600.0)
+    }
+}
+
+#[cfg(test)]
+mod duration_tests {
+    use super::audio_duration;
+
+    #[test]
+    fn units_follow_the_amount() {
+        assert_eq!(audio_duration(0.0), "0 s");
+        assert_eq!(audio_duration(42.4), "42 s");
+        assert_eq!(audio_duration(754.0), "13 min");
+        assert_eq!(audio_duration(3.4 * 3600.0), "3.4 h");
     }
 }

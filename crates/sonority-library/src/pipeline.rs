@@ -14,6 +14,10 @@
 //! when it is full. A track row and its features are written in the same transaction, so a
 //! crash (even SIGKILL) at any moment keeps every committed track whole and loses only the
 //! batch in progress; the next run analyses exactly what was not committed.
+//!
+//! The writer also watches the files in progress: one still running after
+//! [`AnalyzeOptions::file_timeout`] (a decoder stuck on damaged data, a network share that
+//! stopped answering) is recorded as failed and the run finishes without it.
 
 use crate::error::{LibraryError, Result};
 use crate::progress::{FileOutcome, Phase, ProgressEvent};
@@ -27,11 +31,12 @@ use sonority_features::{
     analyze_file_with, DecodeWarning, Detail, FeatureConfig, FeatureError, FeatureLayout,
     FileAnalysis, SourceInfo, TrackFeatures,
 };
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// How to analyse a library.
@@ -51,6 +56,12 @@ pub struct AnalyzeOptions {
     pub batch_size: usize,
     /// ... or when the oldest uncommitted result is this old (default 2 s), whichever first.
     pub batch_interval: Duration,
+    /// A file still not analysed after this long (default 10 minutes; `None`: no limit) is
+    /// recorded as failed and the run goes on without it: a decoder stuck on damaged data or
+    /// a network share that stopped answering must not stall the whole run. The worker thread
+    /// stays blocked in that file until the process ends (a thread cannot be killed), so the
+    /// run finishes with one worker fewer.
+    pub file_timeout: Option<Duration>,
 }
 
 impl Default for AnalyzeOptions {
@@ -62,6 +73,7 @@ impl Default for AnalyzeOptions {
             retry_failed: false,
             batch_size: 32,
             batch_interval: Duration::from_secs(2),
+            file_timeout: Some(Duration::from_secs(600)),
         }
     }
 }
@@ -190,14 +202,15 @@ pub fn analyze_library(
         ..AnalyzeReport::default()
     };
     let mut done = 0;
-    if !plan.to_analyse.is_empty() && !cancel.load(Ordering::Relaxed) {
+    let to_analyse = plan.to_analyse.len();
+    if to_analyse > 0 && !cancel.load(Ordering::Relaxed) {
         progress(ProgressEvent::Phase {
             phase: Phase::Analysing,
         });
         let layout = FeatureLayout::for_config(&options.features);
         let layout_id = store.layout_id(&version, &layout)?;
         let run = Run {
-            files: &plan.to_analyse,
+            files: Arc::new(plan.to_analyse),
             options,
             version: &version,
             layout: &layout,
@@ -206,7 +219,7 @@ pub fn analyze_library(
         };
         done = run.execute(store, progress, &mut report)?;
     }
-    report.not_started = plan.to_analyse.len().saturating_sub(done);
+    report.not_started = to_analyse.saturating_sub(done);
     report.cancelled = report.not_started > 0;
     report.wall_s = started.elapsed().as_secs_f64();
     Ok(report)
@@ -253,9 +266,72 @@ enum Message {
     Unreadable(ScanError),
 }
 
+/// How often the writer looks at the files in progress.
+const WATCH_TICK: Duration = Duration::from_millis(250);
+
+/// What the workers and the writer share to notice a file that never finishes.
+#[derive(Default)]
+struct Watch {
+    /// Set by the writer: start no new file (cancelled, or the writer failed).
+    stop: AtomicBool,
+    /// Files whose worker is done with them (analysed or skipped).
+    visited: AtomicUsize,
+    /// Files being analysed, with their start time, and files given up while running.
+    files: Mutex<WatchedFiles>,
+}
+
+#[derive(Default)]
+struct WatchedFiles {
+    running: HashMap<usize, Instant>,
+    given_up: HashSet<usize>,
+}
+
+impl Watch {
+    fn lock(&self) -> std::sync::MutexGuard<'_, WatchedFiles> {
+        // The lock is never held across anything that can panic; recover from poison anyway.
+        self.files
+            .lock()
+            .unwrap_or_else(|poison| poison.into_inner())
+    }
+
+    /// A worker starts file `i`.
+    fn begin(&self, i: usize) {
+        self.lock().running.insert(i, Instant::now());
+    }
+
+    /// A worker is done with file `i`; false when the writer gave it up meanwhile (its
+    /// result is then dropped: the failure is already recorded).
+    fn end(&self, i: usize) -> bool {
+        let mut files = self.lock();
+        files.running.remove(&i);
+        !files.given_up.remove(&i)
+    }
+
+    /// Gives up the files running for longer than `limit`; returns them.
+    fn give_up_older_than(&self, limit: Duration) -> Vec<usize> {
+        let mut files = self.lock();
+        let late: Vec<usize> = files
+            .running
+            .iter()
+            .filter(|(_, started)| started.elapsed() >= limit)
+            .map(|(&i, _)| i)
+            .collect();
+        for i in &late {
+            files.running.remove(i);
+            files.given_up.insert(*i);
+        }
+        late
+    }
+
+    /// Files given up whose worker is still in them.
+    fn stuck(&self) -> usize {
+        self.lock().given_up.len()
+    }
+}
+
 /// The analysing part of a run.
 struct Run<'a> {
-    files: &'a [ScannedFile],
+    files: Arc<Vec<ScannedFile>>,
     options: &'a AnalyzeOptions,
     version: &'a str,
     layout: &'a FeatureLayout,
@@ -265,6 +341,10 @@ struct Run<'a> {
 
 impl Run<'_> {
     /// Runs the workers and the writer; returns how many files were done.
+    ///
+    /// The workers run on a thread of their own that is joined at the end, unless a file
+    /// overran [`AnalyzeOptions::file_timeout`]: then that thread is left behind (it ends with
+    /// the process), since the file it is stuck in may never return.
     fn execute(
         &self,
         store: &mut Store,
@@ -278,31 +358,61 @@ impl Run<'_> {
             .build()
             .map_err(|e| LibraryError::ThreadPool(e.to_string()))?;
         let (sender, receiver) = mpsc::sync_channel::<Message>(2 * jobs);
-        // Set when the writer fails, so the workers stop starting files.
-        let stop = AtomicBool::new(false);
-        std::thread::scope(|scope| {
-            let (stop, cancel, files) = (&stop, self.cancel, self.files);
-            let (config, layout) = (&self.options.features, self.layout);
-            let workers = scope.spawn(move || {
-                pool.install(|| {
-                    files.par_iter().for_each_with(sender, |sender, file| {
-                        if cancel.load(Ordering::Relaxed) || stop.load(Ordering::Relaxed) {
-                            return;
-                        }
-                        // A send fails only when the writer gave up; nothing to do then.
-                        let _ = sender.send(analyse_one(file, config, layout));
+        let watch = Arc::new(Watch::default());
+        let workers = {
+            let (files, watch) = (Arc::clone(&self.files), Arc::clone(&watch));
+            let (config, layout) = (self.options.features.clone(), self.layout.clone());
+            std::thread::Builder::new()
+                .name("sonority-workers".into())
+                .spawn(move || {
+                    pool.install(|| {
+                        (0..files.len())
+                            .into_par_iter()
+                            .for_each_with(sender, |sender, i| {
+                                if !watch.stop.load(Ordering::Relaxed) {
+                                    watch.begin(i);
+                                    let message = analyse_one(&files[i], &config, &layout);
+                                    // A send fails only when the writer gave up; nothing to do then.
+                                    if watch.end(i) {
+                                        let _ = sender.send(message);
+                                    }
+                                }
+                                watch.visited.fetch_add(1, Ordering::SeqCst);
+                            });
                     });
-                });
-            });
-            let written = self.write(store, receiver, progress, report);
-            if written.is_err() {
-                stop.store(true, Ordering::Relaxed);
-            }
+                })
+                .map_err(|e| LibraryError::ThreadPool(e.to_string()))?
+        };
+        let written = self.write(store, receiver, &watch, progress, report);
+        watch.stop.store(true, Ordering::Relaxed);
+        if watch.stuck() == 0 {
             let joined = workers.join();
             let done = written?;
             joined.map_err(|_| LibraryError::ThreadPool("an analysis thread panicked".into()))?;
             Ok(done)
-        })
+        } else {
+            // Dropping the handle detaches the thread stuck in a file.
+            drop(workers);
+            written
+        }
+    }
+
+    /// The failure recorded for file `index`, given up after `limit`.
+    fn timed_out(&self, index: usize, limit: Duration) -> AnalysisRecord {
+        let file = self.files[index].clone();
+        let reason = format!(
+            "{}: the analysis did not finish within {} s (a decoder stuck on damaged data, or a \
+             disk or network share that does not answer); left out — it is tried again when \
+             the file changes, or with --retry-failed",
+            file.path.display(),
+            limit.as_secs()
+        );
+        AnalysisRecord {
+            file,
+            tags: Tags::default(),
+            warnings: Vec::new(),
+            outcome: RecordOutcome::Failed { reason },
+        }
     }
 
     /// The writer: receives results until every worker is done, commits them in batches.
@@ -310,6 +420,7 @@ impl Run<'_> {
         &self,
         store: &mut Store,
         receiver: Receiver<Message>,
+        watch: &Watch,
         progress: &mut dyn FnMut(ProgressEvent),
         report: &mut AnalyzeReport,
     ) -> Result<usize> {
@@ -332,13 +443,46 @@ impl Run<'_> {
             batch.clear();
             Ok(())
         };
+        // Messages, then files given up: both end in the same bookkeeping.
+        let mut given_up: Vec<AnalysisRecord> = Vec::new();
         loop {
-            let next = match oldest {
-                None => receiver.recv().map_err(|_| RecvTimeoutError::Disconnected),
-                Some(t) => receiver.recv_timeout(interval.saturating_sub(t.elapsed())),
-            };
-            match next {
+            // Wake up at least every WATCH_TICK to pass on a cancel and to look for files
+            // that overran their time.
+            let wait = oldest.map_or(WATCH_TICK, |t| {
+                interval.saturating_sub(t.elapsed()).min(WATCH_TICK)
+            });
+            let next = receiver.recv_timeout(wait);
+            if self.cancel.load(Ordering::Relaxed) {
+                watch.stop.store(true, Ordering::Relaxed);
+            }
+            if let Some(limit) = self.options.file_timeout {
+                given_up.extend(
+                    watch
+                        .give_up_older_than(limit)
+                        .into_iter()
+                        .map(|i| self.timed_out(i, limit)),
+                );
+            }
+            let mut messages: Vec<Message> = given_up
+                .drain(..)
+                .map(|record| Message::Record(Box::new(record), 0.0))
+                .collect();
+            let finished = match next {
                 Ok(message) => {
+                    messages.push(message);
+                    false
+                }
+                Err(RecvTimeoutError::Timeout) => false,
+                Err(RecvTimeoutError::Disconnected) => true,
+            };
+            // Every file either visited by a worker or given up while still running: drain
+            // what is left in the channel and stop (a stuck worker never disconnects).
+            let all_accounted = watch.visited.load(Ordering::SeqCst) + watch.stuck() >= total;
+            if all_accounted {
+                messages.extend(receiver.try_iter());
+            }
+            for message in messages {
+                {
                     done += 1;
                     let (path, audio_s, outcome) = match message {
                         Message::Record(record, audio_s) => {
@@ -379,13 +523,14 @@ impl Run<'_> {
                         outcome,
                     });
                 }
-                Err(RecvTimeoutError::Timeout) => {}
-                Err(RecvTimeoutError::Disconnected) => break,
             }
             let due = batch.len() >= batch_size || oldest.is_some_and(|t| t.elapsed() >= interval);
             if due && !batch.is_empty() {
                 commit(&mut batch, progress)?;
                 oldest = None;
+            }
+            if finished || all_accounted {
+                break;
             }
         }
         progress(ProgressEvent::Phase {

@@ -535,3 +535,71 @@ fn default_jobs_use_every_core() {
     assert!(opts.effective_jobs() >= 1);
     let _ = Store::default_path();
 }
+
+/// A file that never answers (here a FIFO without a writer, as a read from a network share
+/// that stopped responding, or a decoder stuck in a loop) is given up after the file timeout:
+/// the run finishes, every other file is analysed and committed, and the file is recorded as
+/// failed with the reason.
+#[cfg(unix)]
+#[test]
+fn a_file_that_never_answers_is_given_up_and_the_run_finishes() {
+    use std::os::unix::fs::OpenOptionsExt;
+    let lib = Library::small();
+    let mut store = lib.store();
+    let stuck = lib.path("stuck.wav");
+    fs::copy(lib.path("synthetic/click120_22k.wav"), &stuck).expect("copy");
+    let options = AnalyzeOptions {
+        file_timeout: Some(Duration::from_secs(2)),
+        ..options()
+    };
+    let cancel = AtomicBool::new(false);
+    let mut swapped = false;
+    // Regular at scan time; a FIFO once the run has planned, so opening it blocks.
+    let report = analyze_library(
+        &mut store,
+        &lib.root,
+        &options,
+        &mut |e| {
+            if matches!(e, ProgressEvent::Planned { .. }) && !swapped {
+                fs::remove_file(&stuck).expect("remove");
+                let made = std::process::Command::new("mkfifo")
+                    .arg(&stuck)
+                    .status()
+                    .expect("mkfifo runs");
+                assert!(made.success());
+                swapped = true;
+            }
+        },
+        &cancel,
+    )
+    .expect("the run finishes");
+    assert!(swapped);
+    assert!(!report.cancelled);
+    // The small library's two junk files fail as always; the stuck file is the third.
+    let failed: BTreeSet<PathBuf> = report.failed.iter().map(|f| f.path.clone()).collect();
+    let expected: BTreeSet<PathBuf> = [lib.path("junk/text.mp3"), lib.path("junk/zero.flac")]
+        .into_iter()
+        .chain([stuck.clone()])
+        .collect();
+    assert_eq!(failed, expected);
+    let reason = &report
+        .failed
+        .iter()
+        .find(|f| f.path == stuck)
+        .expect("stuck")
+        .reason;
+    assert!(reason.contains("did not finish within 2 s"), "{reason}");
+    assert_eq!(report.analysed, report.found - 3);
+    let row = store
+        .track_by_path(&stuck)
+        .expect("query")
+        .expect("the stuck file is recorded");
+    assert!(row.error.is_some_and(|e| e.contains("did not finish")));
+    assert_eq!(store.errors().expect("errors").len(), 3);
+    // Let the abandoned worker go: a writer opening the FIFO ends its wait (O_NONBLOCK, so
+    // this never blocks even if the worker were gone).
+    let _ = fs::OpenOptions::new()
+        .write(true)
+        .custom_flags(0o4000)
+        .open(&stuck);
+}

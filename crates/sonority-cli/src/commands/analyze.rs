@@ -5,6 +5,7 @@ use anyhow::{Context, Result};
 use clap::Args;
 use sonority_library::{analyze_library, AnalyzeOptions, AnalyzeReport, Store};
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 /// Arguments shared by `analyze` and `organize`.
 #[derive(Debug, Args, Clone)]
@@ -27,6 +28,11 @@ pub struct AnalyzeArgs {
     /// Analyse again files that failed before even if they did not change.
     #[arg(long)]
     pub retry_failed: bool,
+    /// Give up a file still not analysed after this many seconds (a decoder stuck on
+    /// damaged data, a network share that stopped answering): it is recorded as failed and
+    /// the run goes on. 0 waits forever.
+    #[arg(long, value_name = "SECONDS", default_value_t = 600)]
+    pub file_timeout: u64,
     /// Print only failures and the final summary.
     #[arg(long, short = 'q')]
     pub quiet: bool,
@@ -53,6 +59,7 @@ pub fn analyze_into(store: &mut Store, args: &AnalyzeArgs) -> Result<AnalyzeRepo
     let mut options = AnalyzeOptions {
         jobs: args.jobs,
         retry_failed: args.retry_failed,
+        file_timeout: (args.file_timeout > 0).then(|| Duration::from_secs(args.file_timeout)),
         ..AnalyzeOptions::default()
     };
     options.scan.include_hidden = args.hidden;
@@ -72,13 +79,13 @@ pub fn analyze_into(store: &mut Store, args: &AnalyzeArgs) -> Result<AnalyzeRepo
 /// Prints the human summary of a run to stderr.
 pub fn print_summary(report: &AnalyzeReport) {
     eprintln!(
-        "analysed {} · unchanged {} · failed {} (+{} known) · removed {} · {:.1} h of audio in {:.1} s",
+        "analysed {} · unchanged {} · failed {} (+{} known) · removed {} · {} of audio in {:.1} s",
         report.analysed,
         report.unchanged,
         report.failed.len(),
         report.known_failures,
         report.removed,
-        report.audio_hours(),
+        crate::progress::audio_duration(report.audio_hours() * 3600.0),
         report.wall_s
     );
     for f in &report.failed {

@@ -35,7 +35,10 @@ pub fn status(cmd: &StatusCommand, db_arg: Option<&Path>) -> Result<()> {
         "tracks     {} ({} analysed, {} failed)",
         s.tracks, s.analysed, s.failed
     );
-    println!("audio      {:.1} h", s.total_duration_s / 3600.0);
+    println!(
+        "audio      {}",
+        crate::progress::audio_duration(s.total_duration_s)
+    );
     for (version, n) in &s.by_analysis_version {
         println!("analysis   {n} tracks with {version}");
     }
