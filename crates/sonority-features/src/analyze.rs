@@ -23,6 +23,7 @@ use crate::frames::FrameFeatures;
 use crate::framing::{Frame, Framer};
 use crate::matrix::Matrix;
 use crate::rhythm::tempo;
+use crate::spare::SpareVec;
 use crate::summary::{RowStats, TrackSummary};
 
 /// How much the first pass may keep for finishing the track-wide features when it keeps the
@@ -138,7 +139,7 @@ struct Deferred {
     keep_signal: bool,
     mel: Vec<f32>,
     peak_valley: Vec<f64>,
-    power: Vec<f32>,
+    power: SpareVec,
     signal: Vec<f32>,
 }
 
@@ -370,7 +371,7 @@ impl StreamAnalyzer {
                 .reserve_exact(frames * 2 * CONTRAST_ROWS);
         }
         if deferred.keep_power {
-            deferred.power.reserve_exact(frames * n_bins);
+            deferred.power = SpareVec::with_capacity(frames * n_bins);
         }
         if deferred.keep_signal {
             deferred.signal.reserve_exact(expected_samples.unwrap_or(0));
@@ -488,7 +489,7 @@ impl StreamAnalyzer {
         let deferred = if deferred.keep_mel_contrast {
             Deferred {
                 signal: Vec::new(),
-                power: Vec::new(),
+                power: SpareVec::default(),
                 ..deferred
             }
         } else {

@@ -10,6 +10,7 @@ pub mod decode;
 pub mod error;
 pub mod resample;
 mod simd;
+mod spare;
 
 pub use config::{FeatureConfig, ResamplerKind};
 pub use decode::{decode_file, DecodeWarning, DecodedAudio};
