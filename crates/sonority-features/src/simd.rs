@@ -45,9 +45,9 @@ macro_rules! multiversion {
 
 pub(crate) use multiversion;
 
-/// Number of f64 lanes per accumulator vector in [`dot`] (one AVX2 register).
+/// Number of f64 lanes per accumulator vector in [`dot_runs`] (one AVX2 register).
 const W: usize = 4;
-/// Accumulator vectors in [`dot`]: 16 independent partial sums hide the addition latency.
+/// Accumulator vectors in [`dot_runs`]: 16 independent partial sums hide the addition latency.
 const V: usize = 4;
 
 /// A value that widens exactly to f64: the element type of the second operand of [`dot`].
@@ -89,61 +89,85 @@ impl Widen for f32 {
     }
 }
 
-/// `sum a_k b_k` in f64 (both widened exactly) with 16 independent partial sums: element `k`
-/// goes to lane `k % 16`, the tail likewise, and the lanes are added in a fixed order. The
-/// AVX2 and the portable versions perform the same operations, so they agree to the last bit;
-/// the result differs from a sequential sum by f64 rounding only, and does not depend on
-/// whether `b` is given as f32 or already widened to f64.
+/// Elements per block of [`dot_runs`]: a run starts at a multiple of this.
+pub(crate) const BLOCK: usize = V * W;
+
+/// `sum a_k b_k` in f64 (both widened exactly) over the elements `k` of `runs` only, with 16
+/// independent partial sums: element `k` goes to lane `k % 16`, and the lanes are added in a
+/// fixed order at the end. The result equals the full product with the elements outside the
+/// runs set to zero, without the work on them, and does not depend on whether `b` is given
+/// as f32 or already widened. The AVX2 and the portable versions perform the same operations,
+/// so they agree to the last bit.
+///
+/// Every run must start at a multiple of [`BLOCK`]; only a run that ends at the end of the
+/// slices may end elsewhere. Runs past the end are cut.
 #[inline]
-pub(crate) fn dot<B: Widen>(a: &[f32], b: &[B]) -> f64 {
+pub(crate) fn dot_runs<B: Widen>(a: &[f32], b: &[B], runs: &[std::ops::Range<usize>]) -> f64 {
     #[cfg(target_arch = "x86_64")]
     {
         if has_avx2() {
             // SAFETY: the CPU supports AVX2, checked just above.
-            return unsafe { dot_avx2(a, b) };
+            return unsafe { dot_runs_avx2(a, b, runs) };
         }
     }
-    dot_portable(a, b)
+    dot_runs_portable(a, b, runs)
 }
 
-fn dot_portable<B: Widen>(a: &[f32], b: &[B]) -> f64 {
+/// The full blocks of a run and its partial tail, cut to `n`.
+#[inline(always)]
+fn split_run(
+    run: &std::ops::Range<usize>,
+    n: usize,
+) -> (std::ops::Range<usize>, std::ops::Range<usize>) {
+    let (start, end) = (run.start.min(n), run.end.min(n));
+    let full_end = start + (end - start) / BLOCK * BLOCK;
+    (start..full_end, full_end..end)
+}
+
+fn dot_runs_portable<B: Widen>(a: &[f32], b: &[B], runs: &[std::ops::Range<usize>]) -> f64 {
     let n = a.len().min(b.len());
-    let blocks = n / (V * W);
     let mut acc = [[0.0f64; W]; V];
-    for j in 0..blocks {
-        let base = j * V * W;
-        for (v, lanes) in acc.iter_mut().enumerate() {
-            for (l, x) in lanes.iter_mut().enumerate() {
-                let k = base + v * W + l;
-                *x += f64::from(a[k]) * b[k].widen();
+    for run in runs {
+        let (full, tail) = split_run(run, n);
+        for base in full.step_by(BLOCK) {
+            for (v, lanes) in acc.iter_mut().enumerate() {
+                for (l, x) in lanes.iter_mut().enumerate() {
+                    let k = base + v * W + l;
+                    *x += f64::from(a[k]) * b[k].widen();
+                }
             }
         }
+        for k in tail {
+            let i = k % BLOCK;
+            acc[i / W][i % W] += f64::from(a[k]) * b[k].widen();
+        }
     }
-    finish_dot(acc, &a[blocks * V * W..n], &b[blocks * V * W..n])
+    finish_dot(acc)
 }
 
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
-unsafe fn dot_avx2<B: Widen>(a: &[f32], b: &[B]) -> f64 {
+unsafe fn dot_runs_avx2<B: Widen>(a: &[f32], b: &[B], runs: &[std::ops::Range<usize>]) -> f64 {
     use std::arch::x86_64::{
         __m256d, _mm256_add_pd, _mm256_cvtps_pd, _mm256_mul_pd, _mm256_setzero_pd,
         _mm256_storeu_pd, _mm_loadu_ps,
     };
     let n = a.len().min(b.len());
-    let blocks = n / (V * W);
     let mut acc: [__m256d; V] = [_mm256_setzero_pd(); V];
-    for j in 0..blocks {
-        let base = j * V * W;
-        for (v, sum) in acc.iter_mut().enumerate() {
-            let k = base + v * W;
-            // SAFETY: k + W <= blocks * V * W <= n, within both slices; AVX2 is enabled.
-            let (x, y) = unsafe {
-                (
-                    _mm256_cvtps_pd(_mm_loadu_ps(a.as_ptr().add(k))),
-                    B::load4(b.as_ptr().add(k)),
-                )
-            };
-            *sum = _mm256_add_pd(*sum, _mm256_mul_pd(x, y));
+    for run in runs {
+        let (full, _) = split_run(run, n);
+        for base in full.step_by(BLOCK) {
+            for (v, sum) in acc.iter_mut().enumerate() {
+                let k = base + v * W;
+                // SAFETY: k + W <= full.end <= n, within both slices; AVX2 is enabled.
+                let (x, y) = unsafe {
+                    (
+                        _mm256_cvtps_pd(_mm_loadu_ps(a.as_ptr().add(k))),
+                        B::load4(b.as_ptr().add(k)),
+                    )
+                };
+                *sum = _mm256_add_pd(*sum, _mm256_mul_pd(x, y));
+            }
         }
     }
     let mut lanes = [[0.0f64; W]; V];
@@ -151,15 +175,20 @@ unsafe fn dot_avx2<B: Widen>(a: &[f32], b: &[B]) -> f64 {
         // SAFETY: `out` holds W = 4 f64.
         unsafe { _mm256_storeu_pd(out.as_mut_ptr(), *sum) };
     }
-    finish_dot(lanes, &a[blocks * V * W..n], &b[blocks * V * W..n])
+    // The partial tails, in run order, as the portable version adds them after each run's
+    // blocks. (Only the last run can have one, so the order of additions per lane is the same.)
+    for run in runs {
+        for k in split_run(run, n).1 {
+            let i = k % BLOCK;
+            lanes[i / W][i % W] += f64::from(a[k]) * b[k].widen();
+        }
+    }
+    finish_dot(lanes)
 }
 
-/// Adds the tail into the lanes and the lanes together, in one fixed order.
+/// Adds the lanes together, in one fixed order.
 #[inline(always)]
-fn finish_dot<B: Widen>(mut acc: [[f64; W]; V], a: &[f32], b: &[B]) -> f64 {
-    for (i, (&x, &y)) in a.iter().zip(b).enumerate() {
-        acc[i / W][i % W] += f64::from(x) * y.widen();
-    }
+fn finish_dot(acc: [[f64; W]; V]) -> f64 {
     let mut lanes = [0.0f64; W];
     for (l, s) in lanes.iter_mut().enumerate() {
         *s = (acc[0][l] + acc[1][l]) + (acc[2][l] + acc[3][l]);
@@ -171,15 +200,45 @@ fn finish_dot<B: Widen>(mut acc: [[f64; W]; V], a: &[f32], b: &[B]) -> f64 {
 mod tests {
     use super::*;
 
+    fn dot<B: Widen>(a: &[f32], b: &[B]) -> f64 {
+        let all = std::iter::once(0..a.len().min(b.len())).collect::<Vec<_>>();
+        dot_runs(a, b, &all)
+    }
+
     #[test]
-    fn dot_versions_agree_to_the_bit() {
+    fn dot_runs_equal_the_full_product_with_zeros_outside_the_runs() {
+        let n = 1025;
+        let a: Vec<f32> = (0..n).map(|i| (i as f32 * 0.37).cos() * 3.0).collect();
+        let b: Vec<f64> = (0..n).map(|i| (i as f64 * 0.11).sin() + 1.5).collect();
+        let runs = [0..32, 64..80, 96..400, 1008..1025];
+        let mut masked = vec![0.0f32; n];
+        for r in &runs {
+            masked[r.clone()].copy_from_slice(&a[r.clone()]);
+        }
+        let want = dot(&masked, &b);
+        assert_eq!(dot_runs(&a, &b, &runs).to_bits(), want.to_bits());
+        assert_eq!(dot_runs_portable(&a, &b, &runs).to_bits(), want.to_bits());
+        // A run past the end is cut.
+        assert_eq!(
+            dot_runs(&a, &b, &runs[3..]).to_bits(),
+            dot_runs(&a, &b, std::slice::from_ref(&(1008..2000))).to_bits()
+        );
+    }
+
+    #[test]
+    fn versions_agree_to_the_bit_and_with_a_plain_sum() {
         for n in [0usize, 1, 15, 16, 17, 1025] {
             let a: Vec<f32> = (0..n).map(|i| (i as f32 * 0.7).sin() * 1e3).collect();
             let b: Vec<f64> = (0..n).map(|i| (i as f64 * 1.3).cos() / 7.0).collect();
             let exact: f64 = a.iter().zip(&b).map(|(&x, y)| f64::from(x) * y).sum();
+            let all = std::slice::from_ref(&(0..n)).to_vec();
             assert_eq!(
                 dot(&a, &b).to_bits(),
-                dot_portable(&a, &b).to_bits(),
+                dot_runs_portable(&a, &b, &all).to_bits(),
+                "n {n}"
+            );
+            assert!(
+                (dot(&a, &b) - exact).abs() <= 1e-9 * exact.abs().max(1.0),
                 "n {n}"
             );
             // The same products from an f32 second operand give the same bits.
@@ -192,11 +251,7 @@ mod tests {
             );
             assert_eq!(
                 dot(&a, &b32).to_bits(),
-                dot_portable(&a, &b32).to_bits(),
-                "n {n}"
-            );
-            assert!(
-                (dot(&a, &b) - exact).abs() <= 1e-9 * exact.abs().max(1.0),
+                dot_runs_portable(&a, &b32, &all).to_bits(),
                 "n {n}"
             );
         }

@@ -13,8 +13,9 @@ use std::sync::Arc;
 /// [`FeatureConfig::analysis_version`], which stores use to decide what to analyse again.
 /// Version 2: streaming summaries (Welford) and reordered f64 sums; values moved by f64
 /// rounding only. Version 3: decibels through our own `log10` (musl's, within 1 ulp, the same
-/// bits on every machine, where libm's picks an FMA or a plain variant by CPU); values moved
-/// by at most 2 ulp of f64 in the dB mel and contrast values.
+/// bits on every machine, where libm's picks an FMA or a plain variant by CPU), moving the dB
+/// mel and contrast values by at most 2 ulp of f64; chroma products leave out weights below
+/// 1e-10 of their bin's largest (values move by at most 1.2e-9 of the frame's largest).
 pub const ANALYSIS_VERSION: u32 = 3;
 
 impl FeatureConfig {
