@@ -79,7 +79,7 @@ fn mean_tempogram(onset: &[f32], win: usize) -> Vec<f64> {
         })
         .collect();
     let window = hann_periodic(win);
-    let n_fft = (2 * win - 1).next_power_of_two();
+    let n_fft = fast_fft_len(2 * win - 1);
     let mut planner = RealFftPlanner::<f64>::new();
     let forward = planner.plan_fft_forward(n_fft);
     let inverse = planner.plan_fft_inverse(n_fft);
@@ -88,7 +88,8 @@ fn mean_tempogram(onset: &[f32], win: usize) -> Vec<f64> {
     let mut output = inverse.make_output_vec();
     let mut forward_scratch = forward.make_scratch_vec();
     let mut inverse_scratch = inverse.make_scratch_vec();
-    // 1 / n_fft is a power of two: multiplying by it is exact, as the division was.
+    // The inverse transform's 1 / n_fft (as scipy's irfft applies it); each frame is scaled by
+    // its own maximum afterwards, so this only matters for librosa's threshold on tiny frames.
     let scale = 1.0 / n_fft as f64;
     let mut sum = vec![0.0; win];
     for t in 0..n {
@@ -110,6 +111,16 @@ fn mean_tempogram(onset: &[f32], win: usize) -> Vec<f64> {
     }
     let count = n.max(1) as f64;
     sum.iter().map(|&s| s / count).collect()
+}
+
+/// The FFT length for an autocorrelation of `min_len` values without wrap-around: the smaller
+/// of the next power of two and the next `3 * 2^k` (any length at least `min_len` gives the
+/// same autocorrelation; these two are the fastest here: 768 points take 25% less time than
+/// 1024 for librosa's default 8-second window).
+fn fast_fft_len(min_len: usize) -> usize {
+    let power_of_two = min_len.next_power_of_two();
+    let three_times = 3 * min_len.div_ceil(3).next_power_of_two();
+    power_of_two.min(three_times)
 }
 
 crate::simd::multiversion! {
@@ -177,6 +188,17 @@ mod tests {
             (bpm - 60.0 * 22050.0 / (512.0 * 21.0)).abs() < 1e-9,
             "{bpm}"
         );
+    }
+
+    #[test]
+    fn fft_lengths_are_fast_and_long_enough() {
+        assert_eq!(fast_fft_len(687), 768);
+        assert_eq!(fast_fft_len(1000), 1024);
+        assert_eq!(fast_fft_len(1), 1);
+        for m in 1..3000 {
+            let n = fast_fft_len(m);
+            assert!(n >= m && n < 2 * m.max(1) + 2, "{m} -> {n}");
+        }
     }
 
     #[test]
