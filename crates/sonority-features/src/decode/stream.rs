@@ -14,6 +14,8 @@ use symphonia::core::io::{
     MediaSource, MediaSourceStream, MediaSourceStreamOptions, ReadOnlySource,
 };
 use symphonia::core::meta::MetadataOptions;
+use symphonia::core::packet::Packet;
+use symphonia::core::units::Duration;
 
 use super::codecs;
 use super::convert::Planes;
@@ -70,9 +72,81 @@ enum Source {
         reader: Box<dyn FormatReader>,
         decoder: Box<dyn AudioDecoder>,
         track_id: u32,
+        /// Ogg only: end trims are kept on the stream's last packet alone (see
+        /// [`OggEndTrim`]).
+        ogg: Option<OggEndTrim>,
     },
     /// Uncompressed WAV, read by hand (see the `wav` module).
     Wav(WavSource),
+}
+
+/// Keeps symphonia's end trim on the last packet of an Ogg stream only.
+///
+/// symphonia's Ogg reader trims every packet that ends past its page's granule position. In a
+/// well-formed stream that happens on the last page only (the encoder's padding), but some
+/// encoders write pages whose granule positions run behind the packets (seen in a real
+/// libvorbis file from ffmpeg: 31 pages, 7,616 frames lost over 4 minutes, and every frame
+/// after the first such page shifted). libvorbis, libopus and ffmpeg trim only at the end of
+/// the stream, so a trim is dropped from any packet that another packet of the track follows.
+/// That needs one packet of look-ahead, taken only when a packet carries an end trim.
+#[derive(Default)]
+struct OggEndTrim {
+    /// The packet read ahead, to be handed out next.
+    ahead: Option<Packet>,
+    /// An error met while reading ahead, reported after the packet before it.
+    error: Option<SymError>,
+    /// The reader has ended.
+    ended: bool,
+}
+
+impl OggEndTrim {
+    fn next_packet(
+        &mut self,
+        reader: &mut dyn FormatReader,
+        track_id: u32,
+    ) -> Result<Option<Packet>, SymError> {
+        let mut packet = match self.ahead.take() {
+            Some(packet) => packet,
+            None => {
+                if let Some(error) = self.error.take() {
+                    return Err(error);
+                }
+                if self.ended {
+                    return Ok(None);
+                }
+                match reader.next_packet()? {
+                    Some(packet) => packet,
+                    None => return Ok(None),
+                }
+            }
+        };
+        if packet.track_id != track_id || packet.trim_end == Duration::ZERO {
+            return Ok(Some(packet));
+        }
+        // Read ahead to the next packet of the track: if there is one, this is not the last.
+        loop {
+            match reader.next_packet() {
+                Ok(Some(next)) if next.track_id == track_id => {
+                    self.ahead = Some(next);
+                    break;
+                }
+                Ok(Some(_)) => {} // another logical stream: ignored anyway
+                Ok(None) => {
+                    self.ended = true;
+                    break;
+                }
+                Err(e) => {
+                    self.error = Some(e);
+                    break;
+                }
+            }
+        }
+        if self.ahead.is_some() {
+            packet.dur = packet.dur.saturating_add(packet.trim_end);
+            packet.trim_end = Duration::ZERO;
+        }
+        Ok(Some(packet))
+    }
 }
 
 /// The outcome of reading one packet or block.
@@ -249,6 +323,7 @@ impl AudioStream {
             reader,
             decoder,
             track_id,
+            ogg: (format == FORMAT_ID_OGG).then(OggEndTrim::default),
         };
         let mut stream = Self::new(path, source, sample_rate, channels, codec, expected_frames);
         if is_mp4 {
@@ -370,11 +445,16 @@ impl AudioStream {
                 reader,
                 decoder,
                 track_id,
+                ogg,
             } => {
                 let rate = self.sample_rate;
                 // symphonia is not panic-free on hostile input: a panic ends the stream.
                 let step = catch_unwind(AssertUnwindSafe(|| {
-                    let packet = match reader.next_packet() {
+                    let next = match ogg.as_mut() {
+                        Some(ogg) => ogg.next_packet(reader.as_mut(), *track_id),
+                        None => reader.next_packet(),
+                    };
+                    let packet = match next {
                         Ok(Some(packet)) => packet,
                         Ok(None) => return Step::End(None),
                         Err(e) => return Step::End(Some(e)),
