@@ -15,8 +15,22 @@ pub fn db_path(arg: Option<&Path>) -> Result<PathBuf> {
     }
 }
 
-/// Opens (creating if needed) the database for this run.
+/// Opens (creating if needed) the database for this run: for the commands that analyse.
 pub fn open(arg: Option<&Path>) -> Result<Store> {
     let path = db_path(arg)?;
     Store::open(&path).with_context(|| format!("opening the library database {}", path.display()))
+}
+
+/// Opens the database for this run, which must exist: for the commands that read what an
+/// analysis stored (a mistyped `--db` must not create an empty library somewhere).
+pub fn open_existing(arg: Option<&Path>) -> Result<Store> {
+    let path = db_path(arg)?;
+    if !path.exists() {
+        anyhow::bail!(
+            "no library database at {}: analyse a music folder first (`sonority organize DIR`), \
+             or give the database with --db PATH or SONORITY_DB",
+            path.display()
+        );
+    }
+    open(Some(&path))
 }

@@ -75,6 +75,7 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    restore_sigpipe();
     let cli = Cli::parse();
     let db = cli.db.as_deref();
     let result = match &cli.command {
@@ -93,9 +94,70 @@ fn main() -> ExitCode {
     };
     match result {
         Ok(code) => code,
+        // The reader of our output went away (`sonority export | head`): stop quietly, as
+        // Unix tools do.
+        Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("sonority: error: {e:#}");
+            eprintln!("sonority: error: {}", error_chain(&e));
             ExitCode::from(2)
         }
+    }
+}
+
+/// Lets the process end quietly when the reader of its output goes away (`sonority export |
+/// head`), as Unix tools do: Rust ignores SIGPIPE, which turns every later `println!` into a
+/// panic. Writes into the database and into music files are transactions and atomic
+/// renames, so ending at any write leaves nothing half done.
+fn restore_sigpipe() {
+    #[cfg(unix)]
+    // SAFETY: setting a signal's action to the default at start-up, before any thread exists.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+}
+
+/// True when the error comes from writing into a closed pipe.
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
+
+/// The error and its causes, `: `-separated, leaving out a cause that the message above it
+/// already quotes (the library errors include their source in their message).
+fn error_chain(e: &anyhow::Error) -> String {
+    let mut out = String::new();
+    for cause in e.chain() {
+        let text = cause.to_string();
+        if out.contains(&text) {
+            continue;
+        }
+        if !out.is_empty() {
+            out.push_str(": ");
+        }
+        out.push_str(&text);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn causes_already_quoted_are_not_repeated() {
+        let io = std::io::Error::new(std::io::ErrorKind::NotFound, "no such file");
+        let inner = anyhow::Error::new(io).context("cannot access x.db: no such file");
+        let outer = inner.context("opening the library");
+        assert_eq!(
+            error_chain(&outer),
+            "opening the library: cannot access x.db: no such file"
+        );
+        assert!(!is_broken_pipe(&outer));
+        let pipe = anyhow::Error::new(std::io::Error::from(std::io::ErrorKind::BrokenPipe))
+            .context("writing the export");
+        assert!(is_broken_pipe(&pipe));
     }
 }

@@ -224,6 +224,24 @@ fn bad_arguments_give_clear_errors() {
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("not a folder"), "{}", stderr(&out));
 
+    // Commands that read a library do not create one where --db points by mistake.
+    let missing = tmp.path().join("typo").join("librray.db");
+    for args in [
+        &["status"][..],
+        &["export"],
+        &["similar", "x.flac"],
+        &["tag", "--dry-run"],
+    ] {
+        let out = sonority(&missing).args(args).output().expect("run");
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        assert!(
+            stderr(&out).contains("no library database at"),
+            "{args:?}: {}",
+            stderr(&out)
+        );
+        assert!(!tmp.path().join("typo").exists(), "{args:?} created files");
+    }
+
     // No clustering yet: a hint, not a crash.
     let out = sonority(&db).args(["export"]).output().expect("run");
     assert_eq!(out.status.code(), Some(2));

@@ -224,7 +224,7 @@ pub fn clusters_json(store: &Store, outcome: &ClusterOutcome) -> Result<serde_js
 
 /// `sonority cluster`.
 pub fn run(cmd: &ClusterCommand, db_arg: Option<&Path>) -> Result<()> {
-    let mut store = db::open(db_arg)?;
+    let mut store = db::open_existing(db_arg)?;
     let outcome = cluster_store(&mut store, &cmd.cluster)?;
     if cmd.json {
         println!(

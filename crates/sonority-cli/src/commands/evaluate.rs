@@ -19,7 +19,7 @@ pub struct EvaluateCommand {
 
 /// Runs it.
 pub fn run(cmd: &EvaluateCommand, db_arg: Option<&Path>) -> Result<()> {
-    let store = db::open(db_arg)?;
+    let store = db::open_existing(db_arg)?;
     let source = cmd
         .labels
         .clone()

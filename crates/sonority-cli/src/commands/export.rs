@@ -29,7 +29,7 @@ pub struct ExportCommand {
 
 /// Runs it.
 pub fn run(cmd: &ExportCommand, db_arg: Option<&Path>) -> Result<()> {
-    let store = db::open(db_arg)?;
+    let store = db::open_existing(db_arg)?;
     let format = match cmd.format {
         FormatArg::Csv => ExportFormat::Csv,
         FormatArg::Json => ExportFormat::Json,

@@ -61,7 +61,7 @@ pub fn print_report(report: &PlaylistReport, out_dir: &Path) {
 
 /// Runs it.
 pub fn run(cmd: &PlaylistsCommand, db_arg: Option<&Path>) -> Result<()> {
-    let store = db::open(db_arg)?;
+    let store = db::open_existing(db_arg)?;
     let options = PlaylistOptions {
         absolute: cmd.absolute,
     };

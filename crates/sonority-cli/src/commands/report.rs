@@ -34,7 +34,7 @@ pub struct ReportCommand {
 
 /// Runs it.
 pub fn run(cmd: &ReportCommand, db_arg: Option<&Path>) -> Result<()> {
-    let store = db::open(db_arg)?;
+    let store = db::open_existing(db_arg)?;
     let options = ReportOptions {
         absolute_paths: cmd.absolute,
         title: cmd.title.clone(),

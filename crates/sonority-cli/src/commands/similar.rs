@@ -27,7 +27,7 @@ pub struct SimilarCommand {
 
 /// Runs it.
 pub fn run(cmd: &SimilarCommand, db_arg: Option<&Path>) -> Result<()> {
-    let store = db::open(db_arg)?;
+    let store = db::open_existing(db_arg)?;
     let (seed, tracks) = similar_tracks(&store, &cmd.file, cmd.n, cmd.no_same_artist)?;
     if cmd.json {
         for s in &tracks {

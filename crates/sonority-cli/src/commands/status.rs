@@ -23,7 +23,7 @@ pub struct ErrorsCommand {
 
 /// Prints what the database holds.
 pub fn status(cmd: &StatusCommand, db_arg: Option<&Path>) -> Result<()> {
-    let store = db::open(db_arg)?;
+    let store = db::open_existing(db_arg)?;
     let s = store.status()?;
     if cmd.json {
         println!("{}", serde_json::to_string_pretty(&s)?);
@@ -54,7 +54,7 @@ pub fn status(cmd: &StatusCommand, db_arg: Option<&Path>) -> Result<()> {
 
 /// Prints the files whose analysis failed, and why.
 pub fn errors(cmd: &ErrorsCommand, db_arg: Option<&Path>) -> Result<()> {
-    let store = db::open(db_arg)?;
+    let store = db::open_existing(db_arg)?;
     let failed = store.errors()?;
     if cmd.json {
         for t in &failed {

@@ -37,7 +37,7 @@ pub struct TagCommand {
 /// Runs it.
 pub fn run(cmd: &TagCommand, db_arg: Option<&Path>) -> Result<()> {
     let field = TagField::parse(&cmd.field).with_context(|| format!("--field {}", cmd.field))?;
-    let mut store = db::open(db_arg)?;
+    let mut store = db::open_existing(db_arg)?;
     let options = TagRunOptions {
         field,
         dry_run: cmd.dry_run,
