@@ -56,11 +56,12 @@ pub struct AnalyzeOptions {
     pub batch_size: usize,
     /// ... or when the oldest uncommitted result is this old (default 2 s), whichever first.
     pub batch_interval: Duration,
-    /// A file still not analysed after this long (default 10 minutes; `None`: no limit) is
-    /// recorded as failed and the run goes on without it: a decoder stuck on damaged data or
-    /// a network share that stopped answering must not stall the whole run. The worker thread
-    /// stays blocked in that file until the process ends (a thread cannot be killed), so the
-    /// run finishes with one worker fewer.
+    /// A file still not analysed after this long plus [`TIMEOUT_PER_MB`] per megabyte of it
+    /// (default 10 minutes; `None`: no limit) is recorded as failed and the run goes on
+    /// without it: a decoder stuck on damaged data or a network share that stopped answering
+    /// must not stall the whole run, while a 10-hour recording on a slow machine still gets
+    /// its time. The worker thread stays blocked in that file until the process ends (a thread
+    /// cannot be killed), so the run finishes with one worker fewer.
     pub file_timeout: Option<Duration>,
 }
 
@@ -266,6 +267,16 @@ enum Message {
     Unreadable(ScanError),
 }
 
+/// What [`AnalyzeOptions::file_timeout`] grows by per megabyte of the file: 10 s, enough for
+/// a slow machine analysing at 20x realtime even at FLAC's bit rate.
+pub const TIMEOUT_PER_MB: Duration = Duration::from_secs(10);
+
+/// The time file `size` bytes long may take before it is given up.
+fn file_limit(base: Duration, size: u64) -> Duration {
+    let megabytes = u32::try_from(size / 1_000_000).unwrap_or(u32::MAX);
+    base.saturating_add(TIMEOUT_PER_MB.saturating_mul(megabytes))
+}
+
 /// How often the writer looks at the files in progress.
 const WATCH_TICK: Duration = Duration::from_millis(250);
 
@@ -276,13 +287,13 @@ struct Watch {
     stop: AtomicBool,
     /// Files whose worker is done with them (analysed or skipped).
     visited: AtomicUsize,
-    /// Files being analysed, with their start time, and files given up while running.
+    /// Files being analysed, with their start time and size, and files given up while running.
     files: Mutex<WatchedFiles>,
 }
 
 #[derive(Default)]
 struct WatchedFiles {
-    running: HashMap<usize, Instant>,
+    running: HashMap<usize, (Instant, u64)>,
     given_up: HashSet<usize>,
 }
 
@@ -294,9 +305,9 @@ impl Watch {
             .unwrap_or_else(|poison| poison.into_inner())
     }
 
-    /// A worker starts file `i`.
-    fn begin(&self, i: usize) {
-        self.lock().running.insert(i, Instant::now());
+    /// A worker starts file `i`, `size` bytes long.
+    fn begin(&self, i: usize, size: u64) {
+        self.lock().running.insert(i, (Instant::now(), size));
     }
 
     /// A worker is done with file `i`; false when the writer gave it up meanwhile (its
@@ -307,16 +318,18 @@ impl Watch {
         !files.given_up.remove(&i)
     }
 
-    /// Gives up the files running for longer than `limit`; returns them.
-    fn give_up_older_than(&self, limit: Duration) -> Vec<usize> {
+    /// Gives up the files running for longer than their limit (`base` grown by their size);
+    /// returns them with their limit.
+    fn give_up_overdue(&self, base: Duration) -> Vec<(usize, Duration)> {
         let mut files = self.lock();
-        let late: Vec<usize> = files
+        let late: Vec<(usize, Duration)> = files
             .running
             .iter()
-            .filter(|(_, started)| started.elapsed() >= limit)
-            .map(|(&i, _)| i)
+            .map(|(&i, &(started, size))| (i, started, file_limit(base, size)))
+            .filter(|&(_, started, limit)| started.elapsed() >= limit)
+            .map(|(i, _, limit)| (i, limit))
             .collect();
-        for i in &late {
+        for (i, _) in &late {
             files.running.remove(i);
             files.given_up.insert(*i);
         }
@@ -370,7 +383,7 @@ impl Run<'_> {
                             .into_par_iter()
                             .for_each_with(sender, |sender, i| {
                                 if !watch.stop.load(Ordering::Relaxed) {
-                                    watch.begin(i);
+                                    watch.begin(i, files[i].size);
                                     let message = analyse_one(&files[i], &config, &layout);
                                     // A send fails only when the writer gave up; nothing to do then.
                                     if watch.end(i) {
@@ -455,12 +468,12 @@ impl Run<'_> {
             if self.cancel.load(Ordering::Relaxed) {
                 watch.stop.store(true, Ordering::Relaxed);
             }
-            if let Some(limit) = self.options.file_timeout {
+            if let Some(base) = self.options.file_timeout {
                 given_up.extend(
                     watch
-                        .give_up_older_than(limit)
+                        .give_up_overdue(base)
                         .into_iter()
-                        .map(|i| self.timed_out(i, limit)),
+                        .map(|(i, limit)| self.timed_out(i, limit)),
                 );
             }
             let mut messages: Vec<Message> = given_up
@@ -674,5 +687,20 @@ fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
         s.clone()
     } else {
         "unknown panic".to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_file_limit_grows_with_the_size() {
+        let base = Duration::from_secs(600);
+        assert_eq!(file_limit(base, 0), base);
+        assert_eq!(file_limit(base, 999_999), base);
+        assert_eq!(file_limit(base, 50_000_000), Duration::from_secs(1100));
+        // No overflow for any size.
+        assert!(file_limit(base, u64::MAX) > Duration::from_secs(10_000_000_000));
     }
 }

@@ -28,9 +28,9 @@ pub struct AnalyzeArgs {
     /// Analyse again files that failed before even if they did not change.
     #[arg(long)]
     pub retry_failed: bool,
-    /// Give up a file still not analysed after this many seconds (a decoder stuck on
-    /// damaged data, a network share that stopped answering): it is recorded as failed and
-    /// the run goes on. 0 waits forever.
+    /// Give up a file still not analysed after this many seconds plus 10 s per megabyte of
+    /// it (a decoder stuck on damaged data, a network share that stopped answering): it is
+    /// recorded as failed and the run goes on. 0 waits forever.
     #[arg(long, value_name = "SECONDS", default_value_t = 600)]
     pub file_timeout: u64,
     /// Print only failures and the final summary.
