@@ -12,8 +12,9 @@ damaged on purpose. For each file `expected.json` records:
   (`np.mean(axis=0)` in float32, librosa's `to_mono`): its RMS, 16 block RMS values, and 33
   sample values at evenly spaced positions. `reference` says whose decode that is: soundfile's
   (libsndfile 1.2 reads WAV, AIFF, FLAC, Ogg Vorbis/Opus and MP3, and is what `librosa.load`
-  tries first) or, where soundfile cannot read the file (MP4), ffmpeg's (librosa's audioread
-  fallback); `soundfile_frames` is soundfile's frame count when it reads the file;
+  tries first) or, where soundfile cannot read the file (MP4) or stops early
+  (`soundfile_differs`: a VBR MP3 without a Xing frame), ffmpeg's; `soundfile_frames` is
+  soundfile's frame count when it reads the file;
 * `lossless`: whether a bit-exact match with ffmpeg is expected;
 * for damaged files, `expect`: the error variant or warning the Rust decoder must give.
 
@@ -195,13 +196,21 @@ def build_good():
     encode("mp3_cbr.mp3", 44100, 2, 1.5, ["-c:a", "libmp3lame", "-b:a", "64k"])
     encode("mp3_vbr.mp3", 44100, 2, 1.5, ["-c:a", "libmp3lame", "-q:a", "6"])
     encode("mp3_mono_22k.mp3", 22050, 1, 1.0, ["-c:a", "libmp3lame", "-b:a", "32k"])
+    # MP3 without a Xing/Info frame: decoders must read to the last frame, not to a length
+    # estimated from the first frames (a loud start then silence makes that estimate short).
+    encode("mp3_cbr_noxing.mp3", 44100, 2, 1.5,
+           ["-c:a", "libmp3lame", "-b:a", "128k", "-write_xing", "0"])
+    encode("mp3_vbr_noxing_quiet_end.mp3", 44100, 2, 4.0,
+           ["-af", "volume=enable='gte(t,1)':volume=0", "-c:a", "libmp3lame", "-q:a", "0",
+            "-write_xing", "0"])
     encode("ogg_vorbis.ogg", 44100, 2, 1.5, ["-c:a", "libvorbis", "-q:a", "1"])
     encode("m4a_aac.m4a", 44100, 2, 1.5, ["-c:a", "aac", "-b:a", "64k"])
     encode("m4a_aac_mono_48k.m4a", 48000, 1, 1.0, ["-c:a", "aac", "-b:a", "48k"])
     encode("opus_stereo.opus", 48000, 2, 1.5, ["-c:a", "libopus", "-b:a", "32k"])
     encode("opus_mono.opus", 48000, 1, 1.0, ["-c:a", "libopus", "-b:a", "24k"])
     GOOD.extend((n, False) for n in [
-        "mp3_cbr.mp3", "mp3_vbr.mp3", "mp3_mono_22k.mp3", "ogg_vorbis.ogg", "m4a_aac.m4a",
+        "mp3_cbr.mp3", "mp3_vbr.mp3", "mp3_mono_22k.mp3", "mp3_cbr_noxing.mp3",
+        "mp3_vbr_noxing_quiet_end.mp3", "ogg_vorbis.ogg", "m4a_aac.m4a",
         "m4a_aac_mono_48k.m4a", "opus_stereo.opus", "opus_mono.opus"])
 
 
@@ -287,9 +296,14 @@ def record(name, lossless, expect=None):
         entry["ffmpeg_stderr"] = stderr.splitlines()[0][:200]
     reference, reference_frames = "ffmpeg", frames
     try:
-        reference_frames = sf.read(str(path), dtype="float32", always_2d=True)[0]
-        reference = "soundfile"
-        entry["soundfile_frames"] = int(reference_frames.shape[0])
+        sf_frames = sf.read(str(path), dtype="float32", always_2d=True)[0]
+        entry["soundfile_frames"] = int(sf_frames.shape[0])
+        if sf_frames.shape[0] == frames.shape[0]:
+            reference, reference_frames = "soundfile", sf_frames
+        else:
+            # libsndfile stops at its own estimate of the length of a VBR MP3 without a
+            # Xing/Info frame; ffmpeg (and every player) decodes to the last frame.
+            entry["soundfile_differs"] = "soundfile decodes another length than ffmpeg"
     except Exception:  # soundfile cannot read MP4, damaged files, ...
         pass
     if expect is None:

@@ -76,7 +76,13 @@ fn good_files_match_ffmpeg_lengths_and_parameters() {
             e["frames"].as_u64().unwrap(),
             "{name}: frames"
         );
-        if let Some(sf_frames) = e.get("soundfile_frames").and_then(Value::as_u64) {
+        // Where libsndfile stops early (a VBR MP3 without a Xing frame), ffmpeg's length,
+        // checked above, is what players play.
+        let sf_frames = e
+            .get("soundfile_frames")
+            .and_then(Value::as_u64)
+            .filter(|_| e.get("soundfile_differs").is_none());
+        if let Some(sf_frames) = sf_frames {
             assert_eq!(
                 audio.samples.len() as u64,
                 sf_frames,

@@ -16,6 +16,7 @@
 mod codecs;
 mod convert;
 mod mp4;
+mod mpa;
 mod ogg;
 mod stream;
 mod wav;

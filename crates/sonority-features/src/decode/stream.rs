@@ -8,7 +8,9 @@ use std::path::{Path, PathBuf};
 use symphonia::core::codecs::audio::{AudioCodecParameters, AudioDecoder, AudioDecoderOptions};
 use symphonia::core::errors::Error as SymError;
 use symphonia::core::formats::probe::Hint;
-use symphonia::core::formats::well_known::{FORMAT_ID_ISOMP4, FORMAT_ID_OGG};
+use symphonia::core::formats::well_known::{
+    FORMAT_ID_ISOMP4, FORMAT_ID_MP1, FORMAT_ID_MP2, FORMAT_ID_MP3, FORMAT_ID_OGG,
+};
 use symphonia::core::formats::{FormatOptions, FormatReader, TrackType};
 use symphonia::core::io::{
     MediaSource, MediaSourceStream, MediaSourceStreamOptions, ReadOnlySource,
@@ -20,6 +22,7 @@ use symphonia::core::units::Duration;
 use super::codecs;
 use super::convert::Planes;
 use super::mp4::{self, Mp4Trim};
+use super::mpa;
 use super::ogg;
 use super::wav::{self, Sniff, WavHeader, WavRead, WavSource};
 use super::DecodeWarning;
@@ -72,12 +75,28 @@ enum Source {
         reader: Box<dyn FormatReader>,
         decoder: Box<dyn AudioDecoder>,
         track_id: u32,
-        /// Ogg only: end trims are kept on the stream's last packet alone (see
-        /// [`OggEndTrim`]).
-        ogg: Option<OggEndTrim>,
+        /// What is done with the end trims symphonia puts on packets.
+        end_trims: EndTrims,
     },
     /// Uncompressed WAV, read by hand (see the `wav` module).
     Wav(WavSource),
+}
+
+/// What to do with the end trims symphonia puts on packets.
+enum EndTrims {
+    /// Apply them (MP3 with a LAME header, MP4, FLAC, ...).
+    Keep,
+    /// Apply them to the stream's last packet only (Ogg).
+    LastPacketOnly(OggEndTrim),
+    /// Apply none: they come from an estimated length (MPEG audio without a Xing, Info or
+    /// VBRI frame).
+    Ignore,
+}
+
+/// Gives the frames of a packet's end trim back to it.
+fn untrim_end(packet: &mut Packet) {
+    packet.dur = packet.dur.saturating_add(packet.trim_end);
+    packet.trim_end = Duration::ZERO;
 }
 
 /// Keeps symphonia's end trim on the last packet of an Ogg stream only.
@@ -142,8 +161,7 @@ impl OggEndTrim {
             }
         }
         if self.ahead.is_some() {
-            packet.dur = packet.dur.saturating_add(packet.trim_end);
-            packet.trim_end = Duration::ZERO;
+            untrim_end(&mut packet);
         }
         Ok(Some(packet))
     }
@@ -319,11 +337,23 @@ impl AudioStream {
             expected_frames = granule.map(|g| g.saturating_sub(u64::from(delay.unwrap_or(0))));
         }
         let is_mp4 = format == FORMAT_ID_ISOMP4;
+        let end_trims = if format == FORMAT_ID_OGG {
+            EndTrims::LastPacketOnly(OggEndTrim::default())
+        } else if [FORMAT_ID_MP1, FORMAT_ID_MP2, FORMAT_ID_MP3].contains(&format)
+            && !mpa::states_frame_count(path).unwrap_or(true)
+        {
+            // symphonia's frame count is an estimate from the first frames: neither a length to
+            // check against nor a place to cut (see the `mpa` module).
+            expected_frames = None;
+            EndTrims::Ignore
+        } else {
+            EndTrims::Keep
+        };
         let source = Source::Symphonia {
             reader,
             decoder,
             track_id,
-            ogg: (format == FORMAT_ID_OGG).then(OggEndTrim::default),
+            end_trims,
         };
         let mut stream = Self::new(path, source, sample_rate, channels, codec, expected_frames);
         if is_mp4 {
@@ -445,20 +475,25 @@ impl AudioStream {
                 reader,
                 decoder,
                 track_id,
-                ogg,
+                end_trims,
             } => {
                 let rate = self.sample_rate;
                 // symphonia is not panic-free on hostile input: a panic ends the stream.
                 let step = catch_unwind(AssertUnwindSafe(|| {
-                    let next = match ogg.as_mut() {
-                        Some(ogg) => ogg.next_packet(reader.as_mut(), *track_id),
-                        None => reader.next_packet(),
+                    let next = match end_trims {
+                        EndTrims::LastPacketOnly(ogg) => {
+                            ogg.next_packet(reader.as_mut(), *track_id)
+                        }
+                        EndTrims::Keep | EndTrims::Ignore => reader.next_packet(),
                     };
-                    let packet = match next {
+                    let mut packet = match next {
                         Ok(Some(packet)) => packet,
                         Ok(None) => return Step::End(None),
                         Err(e) => return Step::End(Some(e)),
                     };
+                    if matches!(end_trims, EndTrims::Ignore) {
+                        untrim_end(&mut packet);
+                    }
                     if packet.track_id != *track_id {
                         return Step::Ignore;
                     }
