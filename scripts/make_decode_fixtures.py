@@ -191,7 +191,10 @@ def build_good():
            ["-c:a", "flac", "-sample_fmt", "s32", "-bits_per_raw_sample", "24"])
     encode("aiff_s16.aiff", 44100, 2, 0.25, ["-c:a", "pcm_s16be"])
     encode("m4a_alac.m4a", 44100, 2, 0.25, ["-c:a", "alac", "-sample_fmt", "s16p"])
-    GOOD.extend((n, True) for n in ["flac_s16.flac", "flac_s24_192k.flac", "aiff_s16.aiff", "m4a_alac.m4a"])
+    # CAF counts whole ALAC packets of 4096 frames: its length is not a truncation warning.
+    encode("caf_alac.caf", 44100, 2, 0.3, ["-c:a", "alac", "-sample_fmt", "s16p"])
+    GOOD.extend((n, True) for n in [
+        "flac_s16.flac", "flac_s24_192k.flac", "aiff_s16.aiff", "m4a_alac.m4a", "caf_alac.caf"])
 
     encode("mp3_cbr.mp3", 44100, 2, 1.5, ["-c:a", "libmp3lame", "-b:a", "64k"])
     encode("mp3_vbr.mp3", 44100, 2, 1.5, ["-c:a", "libmp3lame", "-q:a", "6"])

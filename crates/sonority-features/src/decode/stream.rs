@@ -9,7 +9,7 @@ use symphonia::core::codecs::audio::{AudioCodecParameters, AudioDecoder, AudioDe
 use symphonia::core::errors::Error as SymError;
 use symphonia::core::formats::probe::Hint;
 use symphonia::core::formats::well_known::{
-    FORMAT_ID_ISOMP4, FORMAT_ID_MP1, FORMAT_ID_MP2, FORMAT_ID_MP3, FORMAT_ID_OGG,
+    FORMAT_ID_CAF, FORMAT_ID_ISOMP4, FORMAT_ID_MP1, FORMAT_ID_MP2, FORMAT_ID_MP3, FORMAT_ID_OGG,
 };
 use symphonia::core::formats::{FormatOptions, FormatReader, TrackType};
 use symphonia::core::io::{
@@ -55,6 +55,10 @@ pub struct AudioStream {
     trim: Mp4Trim,
     /// Frames decoded so far, before the MP4 start trim.
     decoded: u64,
+    /// The most frames one packet decoded to.
+    largest_packet: u64,
+    /// The container counts whole packets (CAF): the length check allows one packet.
+    counts_whole_packets: bool,
     /// Mono frames handed out so far.
     emitted: u64,
     planes: Planes,
@@ -299,6 +303,8 @@ impl AudioStream {
             expected_frames,
             trim: Mp4Trim::default(),
             decoded: 0,
+            largest_packet: 0,
+            counts_whole_packets: false,
             emitted: 0,
             planes: Planes::default(),
             chunk: Vec::new(),
@@ -337,6 +343,7 @@ impl AudioStream {
             expected_frames = granule.map(|g| g.saturating_sub(u64::from(delay.unwrap_or(0))));
         }
         let is_mp4 = format == FORMAT_ID_ISOMP4;
+        let is_caf = format == FORMAT_ID_CAF;
         let end_trims = if format == FORMAT_ID_OGG {
             EndTrims::LastPacketOnly(OggEndTrim::default())
         } else if [FORMAT_ID_MP1, FORMAT_ID_MP2, FORMAT_ID_MP3].contains(&format)
@@ -356,6 +363,7 @@ impl AudioStream {
             end_trims,
         };
         let mut stream = Self::new(path, source, sample_rate, channels, codec, expected_frames);
+        stream.counts_whole_packets = is_caf;
         if is_mp4 {
             stream.read_mp4_trim(track_id);
         }
@@ -520,6 +528,7 @@ impl AudioStream {
     fn fill_chunk(&mut self, before: u64) -> Result<bool> {
         let frames = self.planes.frames();
         self.decoded += frames as u64;
+        self.largest_packet = self.largest_packet.max(frames as u64);
         if self.planes.channels() != self.channels && frames > 0 {
             if self.channels != 0 {
                 let message = format!(
@@ -624,8 +633,13 @@ impl AudioStream {
         let Some(expected) = self.expected_frames else {
             return;
         };
-        // About one packet of slack (an MP3 frame): containers count the edges differently.
-        let slack = 1152;
+        // About an MP3 frame of slack: containers count the edges differently. A CAF counts
+        // whole packets (4096 frames for ALAC), the last one partly padding: one packet there.
+        let slack = if self.counts_whole_packets {
+            self.largest_packet.max(1152)
+        } else {
+            1152
+        };
         if self.emitted + slack < expected {
             let message = format!(
                 "decoded {} frames but the container announces {expected} (truncated or damaged?)",
