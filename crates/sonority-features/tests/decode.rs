@@ -413,3 +413,50 @@ fn granule_positions_behind_the_packets_mid_stream_trim_nothing() {
         assert!(decoded.samples == intact.samples, "{name}: samples differ");
     }
 }
+
+/// A chained Ogg file (one Ogg file appended to another, as stream recorders write) decodes as
+/// the first stream followed by the second, each exactly as on its own; libsndfile cannot read
+/// such files and ffmpeg reads on too. A chain at another sample rate stops with a warning.
+#[test]
+fn chained_ogg_streams_decode_one_after_the_other() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let real = fixtures().join("..").join("real");
+    for (first, second) in [
+        ("percussive_etr.ogg", "electronic_freedroid.ogg"),
+        ("ambient_freedroid.opus", "orchestral_wesnoth.opus"),
+    ] {
+        let (a, b) = (real.join(first), real.join(second));
+        let mut bytes = std::fs::read(&a).expect("read");
+        bytes.extend(std::fs::read(&b).expect("read"));
+        let chained = dir.path().join(format!("chained_{first}"));
+        std::fs::write(&chained, &bytes).expect("write");
+        let (a, b) = (decode_file(&a).expect("a"), decode_file(&b).expect("b"));
+        let both = decode_file(&chained).expect("chained file decodes");
+        assert!(both.warnings.is_empty(), "{first}: {:?}", both.warnings);
+        assert_eq!(
+            both.samples.len(),
+            a.samples.len() + b.samples.len(),
+            "{first}"
+        );
+        assert!(
+            both.samples[..a.samples.len()] == a.samples[..],
+            "{first}: first part"
+        );
+        assert!(
+            both.samples[a.samples.len()..] == b.samples[..],
+            "{first}: second part"
+        );
+    }
+    // Vorbis at 44.1 kHz followed by Opus at 48 kHz: the first stream, and a warning.
+    let mut bytes = std::fs::read(real.join("percussive_etr.ogg")).expect("read");
+    bytes.extend(std::fs::read(real.join("percussive_etr.opus")).expect("read"));
+    let mixed = dir.path().join("mixed.ogg");
+    std::fs::write(&mixed, &bytes).expect("write");
+    let first = decode_file(&real.join("percussive_etr.ogg")).expect("first");
+    let decoded = decode_file(&mixed).expect("mixed chain decodes");
+    assert_eq!(decoded.samples.len(), first.samples.len());
+    assert!(decoded
+        .warnings
+        .iter()
+        .any(|w| w.message.contains("chained stream")));
+}

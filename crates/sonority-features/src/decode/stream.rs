@@ -462,8 +462,45 @@ impl AudioStream {
                     self.warn_here(message);
                     self.end_of_stream(None)?;
                 }
+                Step::End(Some(SymError::ResetRequired)) if self.continue_chain() => {}
                 Step::End(error) => self.end_of_stream(error)?,
             }
+        }
+    }
+
+    /// After symphonia's Ogg reader met the start of a chained stream (another Ogg file
+    /// appended, as stream recorders write): decodes on with a new decoder when the new
+    /// stream has our sample rate, as ffmpeg does. Returns whether decoding goes on.
+    fn continue_chain(&mut self) -> bool {
+        let Source::Symphonia {
+            reader,
+            decoder,
+            track_id,
+            ..
+        } = &mut self.source
+        else {
+            return false;
+        };
+        let Some((id, params)) = reader.default_track(TrackType::Audio).and_then(|track| {
+            let params = track.codec_params.as_ref()?.audio()?.clone();
+            Some((track.id, params))
+        }) else {
+            return false;
+        };
+        if check_sample_rate(&self.path, &params).ok() != Some(self.sample_rate) {
+            return false;
+        }
+        // symphonia's decoders are not panic-free on hostile input.
+        let made = catch_unwind(AssertUnwindSafe(|| {
+            codecs::registry().make_audio_decoder(&params, &AudioDecoderOptions::default())
+        }));
+        match made {
+            Ok(Ok(next)) => {
+                *decoder = next;
+                *track_id = id;
+                true
+            }
+            _ => false,
         }
     }
 
@@ -601,7 +638,10 @@ impl AudioStream {
                 });
             }
             Some(SymError::ResetRequired) => {
-                self.warn_here("a new stream starts (chained file); decoding stopped".to_string());
+                self.warn_here(
+                    "a chained stream of another sample rate or codec follows; decoding stopped"
+                        .to_string(),
+                );
             }
             Some(e) => {
                 let message = e.to_string();
