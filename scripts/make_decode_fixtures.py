@@ -209,12 +209,14 @@ def build_good():
     encode("ogg_vorbis.ogg", 44100, 2, 1.5, ["-c:a", "libvorbis", "-q:a", "1"])
     encode("m4a_aac.m4a", 44100, 2, 1.5, ["-c:a", "aac", "-b:a", "64k"])
     encode("m4a_aac_mono_48k.m4a", 48000, 1, 1.0, ["-c:a", "aac", "-b:a", "48k"])
+    # 96 kHz does not fit the MP4 sample entry's 16-bit rate: it comes from the AAC config.
+    encode("m4a_aac_96k.m4a", 96000, 2, 0.3, ["-c:a", "aac", "-b:a", "128k"])
     encode("opus_stereo.opus", 48000, 2, 1.5, ["-c:a", "libopus", "-b:a", "32k"])
     encode("opus_mono.opus", 48000, 1, 1.0, ["-c:a", "libopus", "-b:a", "24k"])
     GOOD.extend((n, False) for n in [
         "mp3_cbr.mp3", "mp3_vbr.mp3", "mp3_mono_22k.mp3", "mp3_cbr_noxing.mp3",
         "mp3_vbr_noxing_quiet_end.mp3", "ogg_vorbis.ogg", "m4a_aac.m4a",
-        "m4a_aac_mono_48k.m4a", "opus_stereo.opus", "opus_mono.opus"])
+        "m4a_aac_mono_48k.m4a", "m4a_aac_96k.m4a", "opus_stereo.opus", "opus_mono.opus"])
 
 
 def truncate(src, dst, fraction):

@@ -13,6 +13,7 @@
 //! rate; [`decode_file_resampled`] streams straight into the resampler, so only the resampled
 //! signal is ever held in memory.
 
+mod aac_config;
 mod codecs;
 mod convert;
 mod mp4;

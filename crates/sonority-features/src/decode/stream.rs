@@ -5,6 +5,7 @@ use std::io::{self, Seek, SeekFrom};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 
+use symphonia::core::codecs::audio::well_known::CODEC_ID_AAC;
 use symphonia::core::codecs::audio::{AudioCodecParameters, AudioDecoder, AudioDecoderOptions};
 use symphonia::core::errors::Error as SymError;
 use symphonia::core::formats::probe::Hint;
@@ -19,6 +20,7 @@ use symphonia::core::meta::MetadataOptions;
 use symphonia::core::packet::Packet;
 use symphonia::core::units::Duration;
 
+use super::aac_config::config_sample_rate;
 use super::codecs;
 use super::convert::Planes;
 use super::mp4::{self, Mp4Trim};
@@ -323,13 +325,19 @@ impl AudioStream {
         let track = reader
             .default_track(TrackType::Audio)
             .ok_or_else(no_audio)?;
-        let params = track
+        let mut params = track
             .codec_params
             .as_ref()
             .and_then(|p| p.audio())
             .ok_or_else(no_audio)?
             .clone();
         let (track_id, mut expected_frames, delay) = (track.id, track.num_frames, track.delay);
+        if params.codec == CODEC_ID_AAC && params.sample_rate.is_none_or(|r| r == 0) {
+            // An MP4 sample entry cannot hold 88.2 or 96 kHz; the AAC configuration can.
+            if let Some(rate) = params.extra_data.as_deref().and_then(config_sample_rate) {
+                params.sample_rate = Some(rate);
+            }
+        }
         let sample_rate = check_sample_rate(path, &params)?;
         let channels = check_channels(path, &params)?;
         let codec = codecs::short_name(params.codec);
