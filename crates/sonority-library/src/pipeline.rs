@@ -495,47 +495,45 @@ impl Run<'_> {
                 messages.extend(receiver.try_iter());
             }
             for message in messages {
-                {
-                    done += 1;
-                    let (path, audio_s, outcome) = match message {
-                        Message::Record(record, audio_s) => {
-                            let outcome = match &record.outcome {
-                                RecordOutcome::Analysed { .. } => {
-                                    report.analysed += 1;
-                                    report.audio_s += audio_s;
-                                    FileOutcome::Analysed
+                done += 1;
+                let (path, audio_s, outcome) = match message {
+                    Message::Record(record, audio_s) => {
+                        let outcome = match &record.outcome {
+                            RecordOutcome::Analysed { .. } => {
+                                report.analysed += 1;
+                                report.audio_s += audio_s;
+                                FileOutcome::Analysed
+                            }
+                            RecordOutcome::Failed { reason } => {
+                                report.failed.push(FailedFile {
+                                    path: record.file.path.clone(),
+                                    reason: reason.clone(),
+                                });
+                                FileOutcome::Failed {
+                                    reason: reason.clone(),
                                 }
-                                RecordOutcome::Failed { reason } => {
-                                    report.failed.push(FailedFile {
-                                        path: record.file.path.clone(),
-                                        reason: reason.clone(),
-                                    });
-                                    FileOutcome::Failed {
-                                        reason: reason.clone(),
-                                    }
-                                }
-                            };
-                            let path = record.file.path.clone();
-                            batch.push(*record);
-                            oldest.get_or_insert_with(Instant::now);
-                            (path, audio_s, outcome)
-                        }
-                        Message::Unreadable(error) => {
-                            let path = error.path.clone().unwrap_or_default();
-                            let reason = error.message.clone();
-                            report.scan_errors.push(error);
-                            (path, 0.0, FileOutcome::Unreadable { reason })
-                        }
-                    };
-                    progress(ProgressEvent::FileDone {
-                        path,
-                        done,
-                        total,
-                        audio_s,
-                        audio_s_done: report.audio_s,
-                        outcome,
-                    });
-                }
+                            }
+                        };
+                        let path = record.file.path.clone();
+                        batch.push(*record);
+                        oldest.get_or_insert_with(Instant::now);
+                        (path, audio_s, outcome)
+                    }
+                    Message::Unreadable(error) => {
+                        let path = error.path.clone().unwrap_or_default();
+                        let reason = error.message.clone();
+                        report.scan_errors.push(error);
+                        (path, 0.0, FileOutcome::Unreadable { reason })
+                    }
+                };
+                progress(ProgressEvent::FileDone {
+                    path,
+                    done,
+                    total,
+                    audio_s,
+                    audio_s_done: report.audio_s,
+                    outcome,
+                });
             }
             let due = batch.len() >= batch_size || oldest.is_some_and(|t| t.elapsed() >= interval);
             if due && !batch.is_empty() {
