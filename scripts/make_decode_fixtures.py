@@ -213,10 +213,13 @@ def build_good():
     encode("m4a_aac_96k.m4a", 96000, 2, 0.3, ["-c:a", "aac", "-b:a", "128k"])
     encode("opus_stereo.opus", 48000, 2, 1.5, ["-c:a", "libopus", "-b:a", "32k"])
     encode("opus_mono.opus", 48000, 1, 1.0, ["-c:a", "libopus", "-b:a", "24k"])
+    # 5.1: channel mapping family 1, libopus's multistream decoder.
+    encode("opus_5_1.opus", 48000, 6, 0.3, ["-c:a", "libopus", "-b:a", "96k"])
     GOOD.extend((n, False) for n in [
         "mp3_cbr.mp3", "mp3_vbr.mp3", "mp3_mono_22k.mp3", "mp3_cbr_noxing.mp3",
         "mp3_vbr_noxing_quiet_end.mp3", "ogg_vorbis.ogg", "m4a_aac.m4a",
-        "m4a_aac_mono_48k.m4a", "m4a_aac_96k.m4a", "opus_stereo.opus", "opus_mono.opus"])
+        "m4a_aac_mono_48k.m4a", "m4a_aac_96k.m4a", "opus_stereo.opus", "opus_mono.opus",
+        "opus_5_1.opus"])
 
 
 def truncate(src, dst, fraction):

@@ -44,7 +44,7 @@ fn first_run_analyses_audio_records_failures_and_rerun_skips_everything() {
     let first = run(&mut store, &lib.root, &options());
     let report = &first.report;
     let found = report.found;
-    assert_eq!(found, 80, "10 synthetic + 2 junk + 24 real + 44 decode");
+    assert_eq!(found, 81, "10 synthetic + 2 junk + 24 real + 45 decode");
     assert_eq!(report.analysed + report.failed.len(), found);
     assert_eq!(report.unchanged + report.known_failures + report.removed, 0);
     assert!(!report.cancelled);

@@ -3,17 +3,18 @@
 
 use std::sync::OnceLock;
 
+use super::opus_channels::Multistream;
 use symphonia::core::codecs::audio::AudioCodecId;
 use symphonia::core::codecs::registry::CodecRegistry;
-use symphonia_adapter_libopus::OpusDecoder;
 
-/// symphonia's default decoders plus the libopus adapter (symphonia has no Opus decoder).
+/// symphonia's default decoders plus libopus (symphonia has no Opus decoder): the adapter for
+/// mono and stereo, libopus's multistream decoder for more channels.
 pub(crate) fn registry() -> &'static CodecRegistry {
     static REGISTRY: OnceLock<CodecRegistry> = OnceLock::new();
     REGISTRY.get_or_init(|| {
         let mut registry = CodecRegistry::new();
         symphonia::default::register_enabled_codecs(&mut registry);
-        registry.register_audio_decoder::<OpusDecoder>();
+        registry.register_audio_decoder::<Multistream>();
         registry
     })
 }

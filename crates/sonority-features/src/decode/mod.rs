@@ -19,6 +19,7 @@ mod convert;
 mod mp4;
 mod mpa;
 mod ogg;
+mod opus_channels;
 mod stream;
 mod wav;
 
