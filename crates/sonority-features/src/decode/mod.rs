@@ -16,6 +16,7 @@
 mod aac_config;
 mod codecs;
 mod convert;
+mod end_trims;
 mod mp4;
 mod mpa;
 mod ogg;

@@ -17,12 +17,11 @@ use symphonia::core::io::{
     MediaSource, MediaSourceStream, MediaSourceStreamOptions, ReadOnlySource,
 };
 use symphonia::core::meta::MetadataOptions;
-use symphonia::core::packet::Packet;
-use symphonia::core::units::Duration;
 
 use super::aac_config::config_sample_rate;
 use super::codecs;
 use super::convert::Planes;
+use super::end_trims::{untrim_end, EndTrims, OggEndTrim};
 use super::mp4::{self, Mp4Trim};
 use super::mpa;
 use super::ogg;
@@ -86,91 +85,6 @@ enum Source {
     },
     /// Uncompressed WAV, read by hand (see the `wav` module).
     Wav(WavSource),
-}
-
-/// What to do with the end trims symphonia puts on packets.
-enum EndTrims {
-    /// Apply them (MP3 with a LAME header, MP4, FLAC, ...).
-    Keep,
-    /// Apply them to the stream's last packet only (Ogg).
-    LastPacketOnly(OggEndTrim),
-    /// Apply none: they come from an estimated length (MPEG audio without a Xing, Info or
-    /// VBRI frame).
-    Ignore,
-}
-
-/// Gives the frames of a packet's end trim back to it.
-fn untrim_end(packet: &mut Packet) {
-    packet.dur = packet.dur.saturating_add(packet.trim_end);
-    packet.trim_end = Duration::ZERO;
-}
-
-/// Keeps symphonia's end trim on the last packet of an Ogg stream only.
-///
-/// symphonia's Ogg reader trims every packet that ends past its page's granule position. In a
-/// well-formed stream that happens on the last page only (the encoder's padding), but some
-/// encoders write pages whose granule positions run behind the packets (seen in a real
-/// libvorbis file from ffmpeg: 31 pages, 7,616 frames lost over 4 minutes, and every frame
-/// after the first such page shifted). libvorbis, libopus and ffmpeg trim only at the end of
-/// the stream, so a trim is dropped from any packet that another packet of the track follows.
-/// That needs one packet of look-ahead, taken only when a packet carries an end trim.
-#[derive(Default)]
-struct OggEndTrim {
-    /// The packet read ahead, to be handed out next.
-    ahead: Option<Packet>,
-    /// An error met while reading ahead, reported after the packet before it.
-    error: Option<SymError>,
-    /// The reader has ended.
-    ended: bool,
-}
-
-impl OggEndTrim {
-    fn next_packet(
-        &mut self,
-        reader: &mut dyn FormatReader,
-        track_id: u32,
-    ) -> Result<Option<Packet>, SymError> {
-        let mut packet = match self.ahead.take() {
-            Some(packet) => packet,
-            None => {
-                if let Some(error) = self.error.take() {
-                    return Err(error);
-                }
-                if self.ended {
-                    return Ok(None);
-                }
-                match reader.next_packet()? {
-                    Some(packet) => packet,
-                    None => return Ok(None),
-                }
-            }
-        };
-        if packet.track_id != track_id || packet.trim_end == Duration::ZERO {
-            return Ok(Some(packet));
-        }
-        // Read ahead to the next packet of the track: if there is one, this is not the last.
-        loop {
-            match reader.next_packet() {
-                Ok(Some(next)) if next.track_id == track_id => {
-                    self.ahead = Some(next);
-                    break;
-                }
-                Ok(Some(_)) => {} // another logical stream: ignored anyway
-                Ok(None) => {
-                    self.ended = true;
-                    break;
-                }
-                Err(e) => {
-                    self.error = Some(e);
-                    break;
-                }
-            }
-        }
-        if self.ahead.is_some() {
-            untrim_end(&mut packet);
-        }
-        Ok(Some(packet))
-    }
 }
 
 /// The outcome of reading one packet or block.
