@@ -31,7 +31,7 @@ use sonority_features::{
     analyze_file_with, DecodeWarning, Detail, FeatureConfig, FeatureError, FeatureLayout,
     FileAnalysis, SourceInfo, TrackFeatures,
 };
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -121,6 +121,8 @@ pub struct AnalyzeReport {
     /// Files and folders that could not be scanned or opened (not stored; tried again next
     /// time).
     pub scan_errors: Vec<ScanError>,
+    /// Files of audio formats that are not decoded (WMA, APE, ...), counted by extension.
+    pub undecoded: BTreeMap<String, usize>,
     /// True when the run was cancelled before every file was analysed.
     pub cancelled: bool,
     /// Files left for a later run because of the cancellation.
@@ -200,6 +202,7 @@ pub fn analyze_library(
         known_failures: plan.known_failures,
         removed,
         scan_errors: scanned.errors.clone(),
+        undecoded: scanned.undecoded.clone(),
         ..AnalyzeReport::default()
     };
     let mut done = 0;

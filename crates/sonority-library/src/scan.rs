@@ -9,6 +9,7 @@
 
 use crate::error::{LibraryError, Result};
 use serde::Serialize;
+use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::time::UNIX_EPOCH;
@@ -20,6 +21,14 @@ use walkdir::WalkDir;
 pub const AUDIO_EXTENSIONS: &[&str] = &[
     "wav", "wave", "bwf", "rf64", "aif", "aiff", "aifc", "flac", "mp3", "mp2", "mp1", "mpa", "ogg",
     "oga", "opus", "m4a", "mp4", "m4b", "alac", "aac", "adts", "caf", "mka", "webm",
+];
+
+/// The extensions (lower case) of audio formats that `sonority-features` does not decode
+/// (WMA, Monkey's Audio, WavPack, Musepack, TTA, DSD, AC-3, DTS, AMR, Speex, RealAudio, MIDI):
+/// such files are counted, so that a run can say what it left out, and not analysed.
+pub const UNDECODED_AUDIO_EXTENSIONS: &[&str] = &[
+    "wma", "ape", "wv", "mpc", "tta", "dsf", "dff", "ac3", "dts", "amr", "spx", "ra", "rm", "mid",
+    "midi",
 ];
 
 /// How to scan.
@@ -85,6 +94,9 @@ pub struct ScanResult {
     pub files: Vec<ScannedFile>,
     /// What could not be scanned.
     pub errors: Vec<ScanError>,
+    /// Files of audio formats that are not decoded, counted by extension (lower case, see
+    /// [`UNDECODED_AUDIO_EXTENSIONS`]).
+    pub undecoded: BTreeMap<String, usize>,
 }
 
 impl ScanResult {
@@ -106,6 +118,14 @@ pub fn has_audio_extension(path: &Path) -> bool {
     path.extension()
         .and_then(|e| e.to_str())
         .is_some_and(|e| AUDIO_EXTENSIONS.iter().any(|a| a.eq_ignore_ascii_case(e)))
+}
+
+/// The extension of `path`, lower case, when it is one of [`UNDECODED_AUDIO_EXTENSIONS`].
+fn undecoded_extension(path: &Path) -> Option<String> {
+    let ext = path.extension()?.to_str()?.to_ascii_lowercase();
+    UNDECODED_AUDIO_EXTENSIONS
+        .contains(&ext.as_str())
+        .then_some(ext)
 }
 
 /// Walks `root` (a folder, or a single file) and lists its audio candidates.
@@ -130,6 +150,7 @@ pub fn scan(
         .filter_entry(move |e| e.depth() == 0 || include_hidden || !is_hidden(e.file_name()));
     let mut files = Vec::new();
     let mut errors = Vec::new();
+    let mut undecoded = BTreeMap::new();
     // Folders reached through a symbolic link: paths below them are not canonical as walked.
     let mut linked_dirs: Vec<PathBuf> = Vec::new();
     for entry in walker {
@@ -147,7 +168,13 @@ pub fn scan(
             }
             continue;
         }
-        if !file_type.is_file() || !has_audio_extension(entry.path()) {
+        if !file_type.is_file() {
+            continue;
+        }
+        if !has_audio_extension(entry.path()) {
+            if let Some(ext) = undecoded_extension(entry.path()) {
+                *undecoded.entry(ext).or_insert(0) += 1;
+            }
             continue;
         }
         let metadata = match entry.metadata() {
@@ -190,6 +217,7 @@ pub fn scan(
         root,
         files,
         errors,
+        undecoded,
     })
 }
 
@@ -274,12 +302,22 @@ mod tests {
             ".hidden/x.wav",
             "c/.dot.wav",
             "c/z.opus",
+            "d/one.wma",
+            "d/two.WMA",
+            "d/three.ape",
         ] {
             touch(&dir.path().join(name));
         }
         let result = scan(dir.path(), &ScanOptions::default(), &mut |_| {}).expect("scan");
         assert_eq!(names(&result), ["a/track.Mp3", "b/Song.FLAC", "c/z.opus"]);
         assert!(result.errors.is_empty());
+        // Audio formats that are not decoded are counted, other files are not.
+        let undecoded: Vec<(&str, usize)> = result
+            .undecoded
+            .iter()
+            .map(|(k, &v)| (k.as_str(), v))
+            .collect();
+        assert_eq!(undecoded, [("ape", 1), ("wma", 2)]);
         assert!(result.files.iter().all(|f| f.size == 1 && f.mtime_ns > 0));
 
         let all = ScanOptions {

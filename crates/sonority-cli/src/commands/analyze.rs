@@ -38,6 +38,23 @@ pub struct AnalyzeArgs {
     pub quiet: bool,
 }
 
+/// What the scan left out because sonority does not decode it: `left out: 118 .wma and 2 .ape
+/// files ...`, or nothing when there were none.
+fn undecoded_line(undecoded: &std::collections::BTreeMap<String, usize>) -> Option<String> {
+    if undecoded.is_empty() {
+        return None;
+    }
+    let parts: Vec<String> = undecoded
+        .iter()
+        .map(|(ext, n)| format!("{n} .{ext}"))
+        .collect();
+    Some(format!(
+        "left out: {} file(s), a format sonority does not decode (convert them, e.g. to FLAC \
+         with ffmpeg, to include them)",
+        parts.join(", ")
+    ))
+}
+
 /// `sonority analyze`.
 #[derive(Debug, Args)]
 pub struct AnalyzeCommand {
@@ -94,6 +111,9 @@ pub fn print_summary(report: &AnalyzeReport) {
     for e in &report.scan_errors {
         eprintln!("  not scanned: {}", e.message);
     }
+    if let Some(line) = undecoded_line(&report.undecoded) {
+        eprintln!("{line}");
+    }
     if report.cancelled {
         eprintln!(
             "stopped early: {} files left for the next run (everything finished is saved)",
@@ -111,4 +131,21 @@ pub fn run(cmd: &AnalyzeCommand, db_arg: Option<&Path>) -> Result<()> {
         println!("{}", serde_json::to_string_pretty(&report)?);
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::undecoded_line;
+    use std::collections::BTreeMap;
+
+    #[test]
+    fn left_out_formats_are_counted_per_extension() {
+        assert_eq!(undecoded_line(&BTreeMap::new()), None);
+        let counts = BTreeMap::from([("ape".to_string(), 2), ("wma".to_string(), 118)]);
+        let line = undecoded_line(&counts).expect("a line");
+        assert!(
+            line.starts_with("left out: 2 .ape, 118 .wma file(s)"),
+            "{line}"
+        );
+    }
 }
