@@ -155,16 +155,31 @@ pub fn cluster_lines(store: &Store, outcome: &ClusterOutcome) -> Result<Vec<Clus
     Ok(lines)
 }
 
-/// "Artist - Title", or the file name for untagged files.
+/// "Artist - Title", or the file name for untagged files, on one line: control characters
+/// (a line break in a file name or a tag) are shown escaped.
 pub fn display_name(t: &TrackRow) -> String {
-    match (&t.tags.artist, &t.tags.title) {
+    let name = match (&t.tags.artist, &t.tags.title) {
         (Some(a), Some(title)) => format!("{a} - {title}"),
         (None, Some(title)) => title.clone(),
         _ => t.path.file_name().map_or_else(
             || t.path.display().to_string(),
             |n| n.to_string_lossy().into_owned(),
         ),
-    }
+    };
+    one_line(&name)
+}
+
+/// `text` with its control characters escaped (`\n`, `\u{1b}`, ...), the rest as it is.
+pub fn one_line(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            if c.is_control() {
+                c.escape_default().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
 }
 
 /// Prints the clusters table and the quality figures.
@@ -235,4 +250,18 @@ pub fn run(cmd: &ClusterCommand, db_arg: Option<&Path>) -> Result<()> {
         print_table(&store, &outcome)?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::one_line;
+
+    #[test]
+    fn control_characters_are_escaped_and_nothing_else() {
+        assert_eq!(one_line("new\nline\u{1b}[31m"), "new\\nline\\u{1b}[31m");
+        assert_eq!(
+            one_line("Don't \"stop\" — Ünïcode"),
+            "Don't \"stop\" — Ünïcode"
+        );
+    }
 }
