@@ -258,6 +258,11 @@ def build_bad():
     for name in ["garbage_mp3.mp3", "garbage_flac.flac", "garbage_ogg.ogg"]:
         BAD.append((name, {"warning": True, "min_fraction": 0.6}))
 
+    # 5.1 AAC: symphonia's AAC decoder refuses more than two channels (and enabling them
+    # decodes a real 5.1 mix wrongly): a clear Unsupported error.
+    encode("m4a_aac_5_1.m4a", 48000, 6, 0.2, ["-c:a", "aac", "-b:a", "192k"])
+    BAD.append(("m4a_aac_5_1.m4a", {"error": "Unsupported"}))
+
     (OUT / "empty.wav").write_bytes(b"")
     BAD.append(("empty.wav", {"error": "NoAudio"}))
     (OUT / "text.mp3").write_text(

@@ -19,6 +19,7 @@ const BAD_DECODE: &[(&str, &str)] = &[
     ("decode/empty.wav", "not audio (empty file)"),
     ("decode/header_only.wav", "contains no audio"),
     ("decode/inf_f32.wav", "non-finite sample"),
+    ("decode/m4a_aac_5_1.m4a", "only AAC-LC mono and stereo"),
     ("decode/nan_f32.wav", "non-finite sample"),
     ("decode/rate0.wav", "invalid sample rate"),
     ("decode/text.mp3", "not audio (text file)"),
@@ -44,7 +45,7 @@ fn first_run_analyses_audio_records_failures_and_rerun_skips_everything() {
     let first = run(&mut store, &lib.root, &options());
     let report = &first.report;
     let found = report.found;
-    assert_eq!(found, 81, "10 synthetic + 2 junk + 24 real + 45 decode");
+    assert_eq!(found, 82, "10 synthetic + 2 junk + 24 real + 46 decode");
     assert_eq!(report.analysed + report.failed.len(), found);
     assert_eq!(report.unchanged + report.known_failures + report.removed, 0);
     assert!(!report.cancelled);

@@ -257,7 +257,21 @@ impl AudioStream {
         let codec = codecs::short_name(params.codec);
         let decoder = codecs::registry()
             .make_audio_decoder(&params, &AudioDecoderOptions::default())
-            .map_err(|e| decoder_error(path, &codec, e))?;
+            .map_err(|e| match e {
+                // symphonia's AAC decoder says "aac too complex" for what it cannot decode.
+                SymError::Unsupported(_) if params.codec == CODEC_ID_AAC => {
+                    FeatureError::Unsupported {
+                        path: path.to_path_buf(),
+                        reason: format!(
+                            "AAC with {} channel(s) or an extension (HE-AAC, a program config): \
+                             only AAC-LC mono and stereo are decoded; convert the file (e.g. \
+                             with ffmpeg to FLAC) to analyse it",
+                            params.channels.as_ref().map_or(0, |c| c.count())
+                        ),
+                    }
+                }
+                e => decoder_error(path, &codec, e),
+            })?;
         let format = reader.format_info().format;
         if format == FORMAT_ID_OGG && expected_frames.is_none() {
             // The last granule position counts the pre-skip (Opus) too.
