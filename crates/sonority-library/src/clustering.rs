@@ -172,7 +172,7 @@ pub fn cluster_library(store: &mut Store, options: &ClusterOptions) -> Result<Cl
 }
 
 /// The store's feature matrix as a cluster table keyed by track id.
-fn feature_table(matrix: &FeatureMatrix) -> Result<FeatureTable> {
+pub(crate) fn feature_table(matrix: &FeatureMatrix) -> Result<FeatureTable> {
     let dims: Vec<Dim> = matrix
         .layout
         .dims

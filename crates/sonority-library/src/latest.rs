@@ -3,7 +3,7 @@
 
 use crate::error::{LibraryError, Result};
 use crate::store::{SavedClustering, Store, TrackRow};
-use sonority_cluster::{Dim, FeatureTable, Model};
+use sonority_cluster::{FeatureTable, Model};
 use std::collections::HashMap;
 
 /// The latest clustering, its model and the current feature table.
@@ -39,18 +39,7 @@ impl LatestClustering {
                     saved.data.analysis_version
                 ))
             })?;
-        let dims: Vec<Dim> = matrix
-            .layout
-            .dims
-            .iter()
-            .map(|d| Dim::new(d.name.clone(), d.group.clone()))
-            .collect();
-        let rows = matrix
-            .tracks
-            .iter()
-            .zip(&matrix.values)
-            .map(|(t, v)| (t.id.to_string(), v.clone()));
-        let table = FeatureTable::from_rows(dims, rows)?;
+        let table = crate::clustering::feature_table(&matrix)?;
         Ok(Self {
             saved,
             model,
