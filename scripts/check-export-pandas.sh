@@ -19,14 +19,15 @@ d = sys.argv[1]
 c = pd.read_csv(f"{d}/export.csv")
 j = pd.read_json(f"{d}/export.json")
 assert c.shape == j.shape == (10, c.shape[1]), (c.shape, j.shape)
-fixed = ["path", "artist", "album", "title", "genre", "duration_s", "cluster_id",
-         "cluster_name", "cluster_distance", "codec"]
-assert list(c.columns[:10]) == fixed and list(j.columns[:10]) == fixed
-feats = list(c.columns[10:])
+fixed = ["path", "artist", "album", "title", "genre", "duration_s", "family_id", "family_name",
+         "cluster_id", "cluster_name", "cluster_distance", "codec"]
+assert list(c.columns[:12]) == fixed and list(j.columns[:12]) == fixed
+feats = list(c.columns[12:])
 assert "tempo_bpm" in feats and "timbre_cov_11_11" in feats and "mfcc_mean_0" in feats
 assert all(c[f].dtype == np.float64 for f in feats), "a feature column is not numeric"
 # pandas parses floats with its own fast (not correctly rounded) parsers: a few ulps apart.
 assert np.allclose(c[feats].values, j[feats].values, rtol=1e-12, atol=1e-12)
 assert c["cluster_id"].nunique() == 3, c["cluster_id"].unique()
+assert c["family_id"].dtype == np.int64 and c["family_name"].notna().all()
 print(f"pandas {pd.__version__}: CSV and JSON exports read as {c.shape[0]} rows x {c.shape[1]} columns")
 PY

@@ -113,9 +113,17 @@ fn organize_then_query_then_rerun() {
     assert!(err.contains("failed 2"), "{err}");
     let table = stdout(&out);
     assert!(table.contains("quality: silhouette"), "{table}");
-    let playlists: Vec<PathBuf> = std::fs::read_dir(lib.join("sonority-playlists"))
+    // One folder per family, the playlists inside.
+    let families: Vec<PathBuf> = std::fs::read_dir(lib.join("sonority-playlists"))
         .expect("playlists folder")
         .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.is_dir())
+        .collect();
+    assert!(!families.is_empty(), "no family folder");
+    let playlists: Vec<PathBuf> = families
+        .iter()
+        .flat_map(|f| std::fs::read_dir(f).expect("family folder").flatten())
         .map(|e| e.path())
         .filter(|p| p.extension().is_some_and(|e| e == "m3u8"))
         .collect();
@@ -185,7 +193,9 @@ fn organize_then_query_then_rerun() {
     let csv = stdout(&run(sonority(&db).args(["export", "--format", "csv"])));
     let mut rows = csv.lines();
     let header = rows.next().expect("header");
-    assert!(header.starts_with("path,artist,album,title,genre,duration_s,cluster_id,cluster_name"));
+    assert!(header.starts_with(
+        "path,artist,album,title,genre,duration_s,family_id,family_name,cluster_id,cluster_name"
+    ));
     assert!(header.contains("timbre_cov_11_11") && header.contains("tempo_bpm"));
     assert_eq!(rows.count(), ANALYSABLE);
     let json = stdout(&run(sonority(&db).args(["export", "--format", "json"])));

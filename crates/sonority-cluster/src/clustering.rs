@@ -9,6 +9,7 @@ use crate::dbscan::DbscanParams;
 use crate::describe::DimScore;
 use crate::error::{invalid, Result};
 use crate::gmm::GmmParams;
+use crate::hierarchy::HierarchyParams;
 use crate::kmeans::{inertia, KMeansParams};
 use crate::linalg::{cluster_means, standard};
 use crate::metrics::{calinski_harabasz_score, davies_bouldin_score, silhouette_score_sampled};
@@ -26,6 +27,8 @@ pub enum AlgorithmParams {
     Agglomerative(AgglomerativeParams),
     /// DBSCAN.
     Dbscan(DbscanParams),
+    /// Playlists sized for listening, grouped into families ([`crate::hierarchy`]).
+    Hierarchical(HierarchyParams),
 }
 
 impl AlgorithmParams {
@@ -36,16 +39,18 @@ impl AlgorithmParams {
             AlgorithmParams::GaussianMixture(p) => p.check().map(|_| ()),
             AlgorithmParams::Agglomerative(p) => p.check().map(|_| ()),
             AlgorithmParams::Dbscan(p) => p.check().map(|_| ()),
+            AlgorithmParams::Hierarchical(p) => p.check().map(|_| ()),
         }
     }
 
-    /// Short name: `kmeans`, `gaussian_mixture`, `agglomerative` or `dbscan`.
+    /// Short name: `kmeans`, `gaussian_mixture`, `agglomerative`, `dbscan` or `hierarchical`.
     pub fn name(&self) -> &'static str {
         match self {
             AlgorithmParams::KMeans(_) => "kmeans",
             AlgorithmParams::GaussianMixture(_) => "gaussian_mixture",
             AlgorithmParams::Agglomerative(_) => "agglomerative",
             AlgorithmParams::Dbscan(_) => "dbscan",
+            AlgorithmParams::Hierarchical(_) => "hierarchical",
         }
     }
 }
@@ -82,6 +87,26 @@ pub struct Cluster {
     pub name: String,
     /// Dims where the cluster stands furthest from the overall mean.
     pub top: Vec<DimScore>,
+    /// The family it belongs to (`None` in models saved before families existed).
+    #[serde(default)]
+    pub family: Option<usize>,
+}
+
+/// A family: a group of clusters that sound alike, one level above them.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Family {
+    /// Stable id (kept across reclustering like cluster ids).
+    pub id: usize,
+    /// Tracks in it.
+    pub size: usize,
+    /// Ids of its clusters.
+    pub clusters: Vec<usize>,
+    /// Mean of its tracks in scaled space.
+    pub centroid: Vec<f64>,
+    /// Short distinct human name.
+    pub name: String,
+    /// Dims where the family stands furthest from the overall mean.
+    pub top: Vec<DimScore>,
 }
 
 /// The result of clustering a table: one label per track, the clusters, quality scores.
@@ -97,6 +122,9 @@ pub struct Clustering {
     pub clusters: Vec<Cluster>,
     /// Quality scores.
     pub quality: Quality,
+    /// The families the clusters are grouped into (empty in models saved before them).
+    #[serde(default)]
+    pub families: Vec<Family>,
 }
 
 /// Rows sampled for the silhouette of large tables.
@@ -166,6 +194,7 @@ impl Clustering {
                 centroid: centroids.row(j).to_vec(),
                 name: String::new(),
                 top: Vec::new(),
+                family: None,
             })
             .collect();
         Ok(Self {
@@ -174,6 +203,7 @@ impl Clustering {
             labels: labels.to_vec(),
             clusters,
             quality,
+            families: Vec::new(),
         })
     }
 
@@ -213,6 +243,11 @@ impl Clustering {
             .filter(|(_, l)| **l == Some(id))
             .map(|(t, _)| t.as_str())
             .collect()
+    }
+
+    /// The family with id `id`.
+    pub fn family(&self, id: usize) -> Option<&Family> {
+        self.families.iter().find(|f| f.id == id)
     }
 
     /// Labels as positions `0..k` in `clusters` (`None` for noise).

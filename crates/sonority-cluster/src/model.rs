@@ -8,10 +8,12 @@
 use ndarray::{Array2, ArrayView2, Axis};
 use serde::{Deserialize, Serialize};
 
+use crate::clustering::Family;
 use crate::clustering::{AlgorithmParams, Clustering};
 use crate::describe::{describe, DescribeParams};
 use crate::error::{invalid, ClusterError, Result};
 use crate::gmm::GaussianMixture;
+use crate::hierarchy::{families_of, FamilyCount};
 use crate::linalg::{sq_dist, standard};
 use crate::neighbors::{NeighborIndex, SimilarTrack, TrackIndex};
 use crate::scale::{Scaler, ScalerParams};
@@ -97,7 +99,20 @@ impl ModelParams {
         let x = scaler.transform(&selected)?;
         let xv = x.view();
         let ids = selected.ids().to_vec();
+        let mut tree_families: Option<Vec<usize>> = None;
         let (labels, k, bic, algorithm, assigner) = match &self.algorithm {
+            AlgorithmParams::Hierarchical(p) => {
+                let h = p.fit(xv)?;
+                let k = h.n_playlists();
+                tree_families = Some(h.family_of);
+                (
+                    h.labels.into_iter().map(Some).collect(),
+                    k,
+                    None,
+                    self.algorithm.clone(),
+                    Assigner::Centroids,
+                )
+            }
             AlgorithmParams::KMeans(p) => {
                 let m = p.fit(xv)?;
                 let k = m.centroids.nrows();
@@ -159,6 +174,26 @@ impl ModelParams {
             c.name = d.name;
             c.top = d.top;
         }
+        let nested = tree_families.is_some();
+        let family_of = match tree_families {
+            Some(f) => f,
+            None => {
+                let sizes: Vec<f64> = clustering
+                    .clusters
+                    .iter()
+                    .map(|c| c.size.max(1) as f64)
+                    .collect();
+                families_of(clustering.centroids().view(), &sizes, FamilyCount::Auto)?
+            }
+        };
+        name_families(
+            &mut clustering,
+            &selected,
+            &labels,
+            &family_of,
+            &self.describe,
+            nested,
+        )?;
         Ok(Model {
             format_version: MODEL_FORMAT_VERSION,
             params: self.clone(),
@@ -167,6 +202,84 @@ impl ModelParams {
             assigner,
         })
     }
+}
+
+/// Separates a family's name from a playlist's own words in the playlist's full name.
+pub const FAMILY_SEPARATOR: &str = " / ";
+
+/// Fills `clustering.families` (ids, members, centroids, names) from the family of each cluster
+/// position. With `nested` (playlists of a [`crate::hierarchy`]), each cluster is renamed
+/// "family / what sets it apart inside the family"; otherwise clusters keep their own names.
+fn name_families(
+    clustering: &mut Clustering,
+    table: &FeatureTable,
+    labels: &[Option<usize>],
+    family_of: &[usize],
+    params: &DescribeParams,
+    nested: bool,
+) -> Result<()> {
+    let n_families = family_of.iter().max().map_or(0, |m| m + 1);
+    let row_family: Vec<Option<usize>> = labels
+        .iter()
+        .map(|l| l.and_then(|c| family_of.get(c).copied()))
+        .collect();
+    let desc = describe(table, &row_family, n_families, params)?;
+    let dims = clustering.clusters.first().map_or(0, |c| c.centroid.len());
+    let mut families: Vec<Family> = desc
+        .into_iter()
+        .enumerate()
+        .map(|(f, d)| Family {
+            id: f,
+            size: d.size,
+            clusters: Vec::new(),
+            centroid: vec![0.0; dims],
+            name: d.name,
+            top: d.top,
+        })
+        .collect();
+    for (c, &f) in clustering.clusters.iter_mut().zip(family_of) {
+        c.family = Some(f);
+        let fam = &mut families[f];
+        fam.clusters.push(c.id);
+        for (acc, v) in fam.centroid.iter_mut().zip(&c.centroid) {
+            *acc += v * c.size as f64;
+        }
+    }
+    for fam in &mut families {
+        let size = fam.size.max(1) as f64;
+        fam.centroid.iter_mut().for_each(|v| *v /= size);
+    }
+    if nested {
+        let own = DescribeParams {
+            words_per_name: params.words_per_name.min(2),
+            ..params.clone()
+        };
+        for fam in &families {
+            let positions: Vec<usize> = (0..family_of.len())
+                .filter(|&c| family_of[c] == fam.id)
+                .collect();
+            if positions.len() == 1 {
+                clustering.clusters[positions[0]].name = fam.name.clone();
+                continue;
+            }
+            let rows: Vec<usize> = (0..labels.len())
+                .filter(|&i| row_family[i] == Some(fam.id))
+                .collect();
+            let local: Vec<Option<usize>> = rows
+                .iter()
+                .map(|&i| labels[i].and_then(|c| positions.iter().position(|&p| p == c)))
+                .collect();
+            let sub = table.select_rows(&rows)?;
+            for (d, &pos) in describe(&sub, &local, positions.len(), &own)?
+                .into_iter()
+                .zip(&positions)
+            {
+                clustering.clusters[pos].name = format!("{}{FAMILY_SEPARATOR}{}", fam.name, d.name);
+            }
+        }
+    }
+    clustering.families = families;
+    Ok(())
 }
 
 /// What a model uses to place new tracks.
@@ -394,26 +507,7 @@ impl Model {
         previous: &Model,
         max_distance: Option<f64>,
     ) -> Result<Vec<ClusterMatch>> {
-        let prev_raw = previous
-            .scaler
-            .inverse_transform(&previous.clustering.centroids().view())?;
-        let prev_names: Vec<&str> = previous.dims().iter().map(|d| d.name.as_str()).collect();
-        let mut cols = Vec::with_capacity(self.dims().len());
-        for d in self.dims() {
-            let c = prev_names
-                .iter()
-                .position(|n| *n == d.name)
-                .ok_or_else(|| ClusterError::MissingDim(d.name.clone()))?;
-            cols.push(c);
-        }
-        if prev_names.len() != cols.len() {
-            return Err(invalid(
-                "align_to: the two models read different dims; align models of the same selection",
-            ));
-        }
-        let prev_scaled = self
-            .scaler
-            .transform_array(&prev_raw.select(Axis(1), &cols).view())?;
+        let prev_scaled = self.rescale(previous, &previous.clustering.centroids())?;
         let new_c = self.clustering.centroids();
         let (kn, ko) = (new_c.nrows(), prev_scaled.nrows());
         let mut cost = Array2::<f64>::zeros((kn, ko));
@@ -489,7 +583,139 @@ impl Model {
                 *l = old_ids.iter().position(|&o| o == old).map(|p| new_ids[p]);
             }
         }
+        self.align_families(previous, &matches)?;
         Ok(matches)
+    }
+
+    /// Centroids of `previous` (rows in its scaled space) mapped into this model's scaled
+    /// space: back to feature units with the previous scaler, then scaled with this one.
+    fn rescale(&self, previous: &Model, rows: &Array2<f64>) -> Result<Array2<f64>> {
+        let prev_raw = previous.scaler.inverse_transform(&rows.view())?;
+        let prev_names: Vec<&str> = previous.dims().iter().map(|d| d.name.as_str()).collect();
+        let mut cols = Vec::with_capacity(self.dims().len());
+        for d in self.dims() {
+            let c = prev_names
+                .iter()
+                .position(|n| *n == d.name)
+                .ok_or_else(|| ClusterError::MissingDim(d.name.clone()))?;
+            cols.push(c);
+        }
+        if prev_names.len() != cols.len() {
+            return Err(invalid(
+                "align_to: the two models read different dims; align models of the same selection",
+            ));
+        }
+        self.scaler
+            .transform_array(&prev_raw.select(Axis(1), &cols).view())
+    }
+
+    /// Families take over the ids and names of the previous model's nearest families
+    /// (Hungarian matching on centroids, as clusters do); playlists of a hierarchy are renamed
+    /// "family / own words", keeping the own words of the playlist they took over.
+    fn align_families(&mut self, previous: &Model, matches: &[ClusterMatch]) -> Result<()> {
+        let prev = &previous.clustering.families;
+        let kn = self.clustering.families.len();
+        if kn == 0 {
+            return Ok(());
+        }
+        let mut new_ids: Vec<usize> = (0..kn).collect();
+        let mut names: Vec<String> = self
+            .clustering
+            .families
+            .iter()
+            .map(|f| f.name.clone())
+            .collect();
+        let mut matched = vec![false; kn];
+        if !prev.is_empty() {
+            let d = prev[0].centroid.len();
+            let prev_c = Array2::from_shape_fn((prev.len(), d), |(i, j)| prev[i].centroid[j]);
+            let prev_scaled = self.rescale(previous, &prev_c)?;
+            let cost = Array2::from_shape_fn((kn, prev.len()), |(i, j)| {
+                sq_dist(
+                    &self.clustering.families[i].centroid,
+                    prev_scaled.row(j).as_slice().unwrap_or(&[]),
+                )
+            });
+            let pairs = hungarian(&cost.view());
+            let mut next_id = prev.iter().map(|f| f.id + 1).max().unwrap_or(0);
+            for i in 0..kn {
+                match pairs[i] {
+                    Some(j) => {
+                        new_ids[i] = prev[j].id;
+                        names[i] = prev[j].name.clone();
+                        matched[i] = true;
+                    }
+                    None => {
+                        new_ids[i] = next_id;
+                        next_id += 1;
+                    }
+                }
+            }
+        }
+        let taken: Vec<String> = (0..kn)
+            .filter(|&i| matched[i])
+            .map(|i| names[i].clone())
+            .collect();
+        let mut used = taken;
+        for i in 0..kn {
+            if !matched[i] {
+                let base = names[i].clone();
+                let mut name = base.clone();
+                let mut n = 2;
+                while used.contains(&name) {
+                    name = format!("{base} ({n})");
+                    n += 1;
+                }
+                used.push(name.clone());
+                names[i] = name;
+            }
+        }
+        let old_family_ids: Vec<usize> = self.clustering.families.iter().map(|f| f.id).collect();
+        for (i, f) in self.clustering.families.iter_mut().enumerate() {
+            f.id = new_ids[i];
+            f.name = names[i].clone();
+            f.clusters.clear();
+        }
+        let nested = matches!(self.params.algorithm, AlgorithmParams::Hierarchical(_));
+        let own_words = |name: &str| -> String {
+            name.rsplit(FAMILY_SEPARATOR)
+                .next()
+                .unwrap_or(name)
+                .to_string()
+        };
+        let mut full_names: Vec<String> = Vec::new();
+        for (pos, c) in self.clustering.clusters.iter_mut().enumerate() {
+            let Some(old) = c.family else { continue };
+            let Some(fi) = old_family_ids.iter().position(|&o| o == old) else {
+                continue;
+            };
+            c.family = Some(new_ids[fi]);
+            self.clustering.families[fi].clusters.push(c.id);
+            if nested {
+                let own = match matches.get(pos) {
+                    Some(m) if m.matched => previous
+                        .clustering
+                        .cluster(m.id)
+                        .map_or_else(|| own_words(&c.name), |p| own_words(&p.name)),
+                    _ => own_words(&c.name),
+                };
+                let alone = self.clustering.families[fi].size == c.size;
+                let base = if alone {
+                    names[fi].clone()
+                } else {
+                    format!("{}{FAMILY_SEPARATOR}{own}", names[fi])
+                };
+                let mut name = base.clone();
+                let mut n = 2;
+                while full_names.contains(&name) {
+                    name = format!("{base} ({n})");
+                    n += 1;
+                }
+                full_names.push(name.clone());
+                c.name = name;
+            }
+        }
+        Ok(())
     }
 }
 

@@ -1,12 +1,15 @@
-//! One playlist per cluster of the latest clustering, each ordered so that every next track
-//! is close to the previous one (a nearest-neighbour chain from the track nearest the centre).
+//! One playlist per cluster of the latest clustering, in one folder per family
+//! ("01 - calm · dark/03 - calm · dark / slow.m3u8"), each ordered so that every next track is
+//! close to the previous one (a nearest-neighbour chain from the track nearest the centre).
 
 use crate::error::Result;
 use crate::latest::LatestClustering;
 use crate::playlist::{
-    chain_order, write_playlists, Playlist, PlaylistEntry, PlaylistOptions, PlaylistReport,
+    chain_order, folder_name, write_playlists, Playlist, PlaylistEntry, PlaylistOptions,
+    PlaylistReport,
 };
 use crate::store::Store;
+use sonority_cluster::FAMILY_SEPARATOR;
 use std::collections::HashMap;
 use std::path::Path;
 
@@ -32,6 +35,21 @@ pub fn cluster_playlists(store: &Store) -> Result<Vec<Playlist>> {
     };
     let mut clusters = latest.saved.data.clusters.clone();
     clusters.sort_by_key(|c| c.cluster_id);
+    let families = &latest.saved.data.families;
+    let width = families
+        .iter()
+        .map(|f| f.family_id)
+        .max()
+        .map_or(2, |m| m.to_string().len().max(2));
+    let folder_of = |family: Option<i64>| {
+        let f = families.iter().find(|f| Some(f.family_id) == family)?;
+        let number = usize::try_from(f.family_id).ok();
+        Some(folder_name(
+            number,
+            width,
+            f.name.as_deref().unwrap_or("family"),
+        ))
+    };
     let mut out = Vec::new();
     for c in &clusters {
         let rows: Vec<usize> = latest
@@ -50,12 +68,25 @@ pub fn cluster_playlists(store: &Store) -> Result<Vec<Playlist>> {
             .map(|&r| scaled.row(r).to_slice().unwrap_or(&[]))
             .collect();
         let order = chain_order(&points, &c.centroid);
+        let name = c
+            .name
+            .clone()
+            .unwrap_or_else(|| format!("cluster {}", c.cluster_id));
+        let folder = folder_of(c.family_id);
+        // Inside its family's folder a playlist's file is named by its own words only.
+        let own = match &folder {
+            Some(_) => name
+                .rsplit(FAMILY_SEPARATOR)
+                .next()
+                .unwrap_or(&name)
+                .to_string(),
+            None => name.clone(),
+        };
         out.push(Playlist {
+            folder,
             number: usize::try_from(c.cluster_id).ok(),
-            name: c
-                .name
-                .clone()
-                .unwrap_or_else(|| format!("cluster {}", c.cluster_id)),
+            title: Some(name),
+            name: own,
             entries: order.into_iter().map(|i| entry(rows[i])).collect(),
         });
     }
@@ -69,7 +100,9 @@ pub fn cluster_playlists(store: &Store) -> Result<Vec<Playlist>> {
         .collect();
     if !outliers.is_empty() {
         out.push(Playlist {
+            folder: None,
             number: None,
+            title: None,
             name: "unassigned".into(),
             entries: outliers.into_iter().map(entry).collect(),
         });

@@ -56,6 +56,8 @@ pub struct TagRunOptions {
     pub dry_run: bool,
     /// Give written files their original modification time (default: true).
     pub preserve_mtime: bool,
+    /// Write the family's name instead of the cluster's (playlist's) name.
+    pub family: bool,
 }
 
 impl Default for TagRunOptions {
@@ -64,14 +66,25 @@ impl Default for TagRunOptions {
             field: TagField::Grouping,
             dry_run: false,
             preserve_mtime: true,
+            family: false,
         }
     }
 }
 
-/// Writes each clustered track's cluster name into `options.field`.
+/// Writes each clustered track's cluster (playlist) name, or with `options.family` its
+/// family's name, into `options.field`.
 pub fn tag_clusters(store: &mut Store, options: &TagRunOptions) -> Result<Vec<TagFileReport>> {
     let latest = LatestClustering::load(store)?;
-    let names = latest.names();
+    let names = if options.family {
+        let family_names = latest.family_names();
+        latest
+            .family_of_cluster()
+            .into_iter()
+            .filter_map(|(c, f)| Some((c, family_names.get(&f)?.clone())))
+            .collect()
+    } else {
+        latest.names()
+    };
     let cluster_of = latest.cluster_of();
     let clustering = latest.saved.id;
     let mut out = Vec::new();

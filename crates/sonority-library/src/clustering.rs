@@ -11,14 +11,14 @@
 
 use crate::error::{LibraryError, Result};
 use crate::store::{
-    ClusterRow, ClusteringData, ClusteringId, FeatureMatrix, Store, TrackAssignment,
+    ClusterRow, ClusteringData, ClusteringId, FamilyRow, FeatureMatrix, Store, TrackAssignment,
 };
 use ndarray::Array2;
 use serde::{Deserialize, Serialize};
 use sonority_cluster::{
     pca_2d, AgglomerativeParams, AlgorithmParams, Assignment, CovarianceType, DbscanParams, Dim,
-    FeatureTable, GmmParams, KMeansParams, KSweep, KSweepParams, Linkage, Model, ModelParams,
-    ScalerParams, SweepMethod,
+    FamilyCount, FeatureTable, GmmParams, HierarchyParams, KMeansParams, KSweep, KSweepParams,
+    Linkage, Model, ModelParams, ScalerParams, SweepMethod,
 };
 use sonority_features::FeatureConfig;
 use std::collections::{HashMap, HashSet};
@@ -34,8 +34,11 @@ pub const DEFAULT_GROUPS: &[&str] = &[
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "snake_case")]
 pub enum Algorithm {
-    /// k-means (k-means++ initialisation, 10 restarts).
+    /// Playlists sized for listening (a Ward tree cut by size), grouped into families
+    /// (`sonority_cluster::hierarchy`). `k` fixes the number of playlists.
     #[default]
+    Hierarchical,
+    /// k-means (k-means++ initialisation, 10 restarts).
     Kmeans,
     /// Gaussian mixture with full covariances.
     Gmm,
@@ -49,7 +52,9 @@ pub enum Algorithm {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "snake_case")]
 pub enum KChoice {
-    /// Sweep `k_min..=k_max` and take the k with the best mean silhouette.
+    /// The hierarchical algorithm: one playlist per `playlist_size` tracks, split further where
+    /// one would be too large. The others: sweep `k_min..=k_max` and take the k with the best
+    /// mean silhouette.
     #[default]
     Auto,
     /// Exactly this many.
@@ -69,6 +74,10 @@ pub struct ClusterOptions {
     pub k_max: usize,
     /// Feature groups to cluster on.
     pub groups: Vec<String>,
+    /// Tracks per playlist aimed at (the hierarchical algorithm).
+    pub playlist_size: usize,
+    /// How many families the clusters are grouped into.
+    pub families: FamilyCount,
     /// Fit a fresh model even if new tracks could join the existing clusters.
     pub recluster: bool,
     /// Seed of every random choice.
@@ -85,6 +94,8 @@ impl Default for ClusterOptions {
             k_min: 2,
             k_max: 12,
             groups: DEFAULT_GROUPS.iter().map(|g| g.to_string()).collect(),
+            playlist_size: HierarchyParams::default().playlist_size,
+            families: FamilyCount::Auto,
             recluster: false,
             seed: 42,
             features: FeatureConfig::default(),
@@ -131,6 +142,8 @@ struct Selection {
     groups: Vec<String>,
     algorithm: Algorithm,
     k: KChoice,
+    playlist_size: usize,
+    families: FamilyCount,
 }
 
 /// Clusters the tracks analysed with `options.features` and saves the result (see the module
@@ -147,6 +160,8 @@ pub fn cluster_library(store: &mut Store, options: &ClusterOptions) -> Result<Cl
         groups: options.groups.clone(),
         algorithm: options.algorithm,
         k: options.k,
+        playlist_size: options.playlist_size,
+        families: options.families,
     };
     let previous = store.latest_clustering()?.and_then(|saved| {
         let model: Model = serde_json::from_value(saved.data.model.clone()).ok()?;
@@ -263,7 +278,7 @@ fn fit(
     let scaler = ScalerParams::standard().balance_groups(true);
     let selected = table.select_groups(&options.groups)?;
     let sweep = match (options.algorithm, options.k) {
-        (Algorithm::Dbscan, _) | (_, KChoice::Fixed(_)) => None,
+        (Algorithm::Dbscan | Algorithm::Hierarchical, _) | (_, KChoice::Fixed(_)) => None,
         (algorithm, KChoice::Auto) => {
             let x = scaler.fit(&selected)?.transform(&selected)?;
             // More clusters than about sqrt(n) leaves mostly singletons, whose silhouette
@@ -285,6 +300,25 @@ fn fit(
         KChoice::Auto => sweep.as_ref().map_or(2, |s: &KSweep| s.chosen_k),
     };
     let algorithm = match options.algorithm {
+        Algorithm::Hierarchical => {
+            let defaults = HierarchyParams::default()
+                .families(options.families)
+                .seed(options.seed);
+            AlgorithmParams::Hierarchical(match options.k {
+                // Exactly k playlists: the tree cut at k, no size limit.
+                KChoice::Fixed(k) => HierarchyParams {
+                    max_playlist_size: n,
+                    max_share: 1.0,
+                    min_limit: n,
+                    n_playlists: Some(k),
+                    ..defaults.playlist_size(n.div_ceil(k.max(1)))
+                },
+                KChoice::Auto => HierarchyParams {
+                    max_playlist_size: defaults.max_playlist_size.max(options.playlist_size),
+                    ..defaults.playlist_size(options.playlist_size)
+                },
+            })
+        }
         Algorithm::Kmeans => {
             AlgorithmParams::KMeans(KMeansParams::new(k).n_init(10).seed(options.seed))
         }
@@ -348,6 +382,7 @@ fn fit(
         quality: serde_json::to_value(&model.clustering.quality).map_err(json_error)?,
         sweep: serde_json::to_value(&sweep).map_err(json_error)?,
         model: serde_json::Value::Null,
+        families: Vec::new(),
         clusters: Vec::new(),
         assignments,
     };
@@ -411,6 +446,35 @@ fn project_and_size(data: &mut ClusteringData, model: &Model, table: &FeatureTab
                 centroid: c.centroid.clone(),
                 x: Some(members.iter().filter_map(|a| a.x).sum::<f64>() / m),
                 y: Some(members.iter().filter_map(|a| a.y).sum::<f64>() / m),
+                family_id: c.family.map(|f| f as i64),
+            }
+        })
+        .collect();
+    data.families = model
+        .clustering
+        .families
+        .iter()
+        .map(|f| {
+            let members: Vec<&ClusterRow> = data
+                .clusters
+                .iter()
+                .filter(|c| c.family_id == Some(f.id as i64))
+                .collect();
+            let size: usize = members.iter().map(|c| c.size).sum();
+            let m = size.max(1) as f64;
+            let mean = |v: fn(&ClusterRow) -> Option<f64>| {
+                members
+                    .iter()
+                    .map(|c| v(c).unwrap_or(0.0) * c.size as f64)
+                    .sum::<f64>()
+                    / m
+            };
+            FamilyRow {
+                family_id: f.id as i64,
+                name: Some(f.name.clone()),
+                size,
+                x: Some(mean(|c| c.x)),
+                y: Some(mean(|c| c.y)),
             }
         })
         .collect();

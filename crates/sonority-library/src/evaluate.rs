@@ -29,6 +29,9 @@ pub struct Evaluation {
     /// Scores and the label x cluster counts (columns are cluster names; "(outlier)" for
     /// tracks DBSCAN left unassigned).
     pub agreement: LabelAgreement<String, String>,
+    /// The same at the family level (columns are family names); `None` for clusterings saved
+    /// before families existed.
+    pub families: Option<LabelAgreement<String, String>>,
 }
 
 /// Compares the latest clustering with reference labels.
@@ -47,7 +50,9 @@ pub fn evaluate(store: &Store, source: &LabelSource) -> Result<Evaluation> {
     };
     let names = latest.names();
     let cluster_of = latest.cluster_of();
-    let (mut truth, mut pred) = (Vec::new(), Vec::new());
+    let family_of = latest.family_of_cluster();
+    let family_names = latest.family_names();
+    let (mut truth, mut pred, mut pred_family) = (Vec::new(), Vec::new(), Vec::new());
     let mut unlabelled = 0;
     for t in &latest.tracks {
         let Some(cluster) = cluster_of.get(&t.id) else {
@@ -58,6 +63,10 @@ pub fn evaluate(store: &Store, source: &LabelSource) -> Result<Evaluation> {
                 truth.push(label.clone());
                 pred.push(match cluster {
                     Some(c) => format!("{c}: {}", names.get(c).map_or("", String::as_str)),
+                    None => "(outlier)".to_string(),
+                });
+                pred_family.push(match cluster.and_then(|c| family_of.get(&c)) {
+                    Some(f) => format!("{f}: {}", family_names.get(f).map_or("", String::as_str)),
                     None => "(outlier)".to_string(),
                 });
             }
@@ -80,6 +89,11 @@ pub fn evaluate(store: &Store, source: &LabelSource) -> Result<Evaluation> {
         labelled: truth.len(),
         unlabelled,
         agreement: compare_labels(&truth, &pred)?,
+        families: if latest.saved.data.families.is_empty() {
+            None
+        } else {
+            Some(compare_labels(&truth, &pred_family)?)
+        },
     })
 }
 

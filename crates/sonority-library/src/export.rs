@@ -1,4 +1,4 @@
-//! Exports: per track its path, tags, cluster id and name, and every named feature dim, as
+//! Exports: per track its path, tags, family and cluster (playlist) id and name, and every named feature dim, as
 //! CSV (one header row, comma-separated, RFC 4180 quoting: `pandas.read_csv` reads it as it
 //! is) or JSON (an array of flat objects: `pandas.read_json` reads it as it is).
 
@@ -18,13 +18,15 @@ pub enum ExportFormat {
 }
 
 /// The fixed columns before the feature dims.
-const COLUMNS: [&str; 10] = [
+const COLUMNS: [&str; 12] = [
     "path",
     "artist",
     "album",
     "title",
     "genre",
     "duration_s",
+    "family_id",
+    "family_name",
     "cluster_id",
     "cluster_name",
     "cluster_distance",
@@ -35,6 +37,8 @@ const COLUMNS: [&str; 10] = [
 pub fn export(store: &Store, format: ExportFormat, out: &mut dyn Write) -> Result<usize> {
     let latest = LatestClustering::load(store)?;
     let names = latest.names();
+    let family_of = latest.family_of_cluster();
+    let family_names = latest.family_names();
     let assignment: std::collections::HashMap<i64, &crate::store::TrackAssignment> = latest
         .saved
         .data
@@ -48,6 +52,7 @@ pub fn export(store: &Store, format: ExportFormat, out: &mut dyn Write) -> Resul
     for (i, t) in latest.tracks.iter().enumerate() {
         let a = assignment.get(&t.id);
         let cluster_id = a.and_then(|a| a.cluster_id);
+        let family = cluster_id.and_then(|c| family_of.get(&c).copied());
         let fixed: Vec<Value> = vec![
             Value::String(t.path.to_string_lossy().into_owned()),
             t.tags.artist.clone().map_or(Value::Null, Value::String),
@@ -55,6 +60,10 @@ pub fn export(store: &Store, format: ExportFormat, out: &mut dyn Write) -> Resul
             t.tags.title.clone().map_or(Value::Null, Value::String),
             t.tags.genre.clone().map_or(Value::Null, Value::String),
             num(t.duration_s),
+            family.map_or(Value::Null, Value::from),
+            family
+                .and_then(|f| family_names.get(&f).cloned())
+                .map_or(Value::Null, Value::String),
             cluster_id.map_or(Value::Null, Value::from),
             cluster_id
                 .and_then(|c| names.get(&c).cloned())

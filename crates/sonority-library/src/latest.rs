@@ -67,4 +67,24 @@ impl LatestClustering {
             .map(|c| (c.cluster_id, c.name.clone().unwrap_or_default()))
             .collect()
     }
+
+    /// Family id of each cluster id that has one.
+    pub fn family_of_cluster(&self) -> HashMap<i64, i64> {
+        self.saved
+            .data
+            .clusters
+            .iter()
+            .filter_map(|c| Some((c.cluster_id, c.family_id?)))
+            .collect()
+    }
+
+    /// Family names by id.
+    pub fn family_names(&self) -> HashMap<i64, String> {
+        self.saved
+            .data
+            .families
+            .iter()
+            .map(|f| (f.family_id, f.name.clone().unwrap_or_default()))
+            .collect()
+    }
 }

@@ -62,13 +62,14 @@ pub use scan::{
     has_audio_extension, scan, ScanError, ScanErrorKind, ScanOptions, ScanResult, ScannedFile,
     AUDIO_EXTENSIONS,
 };
-pub use similar::{similar_tracks, SimilarTrackRow};
+pub use similar::{similar_artists, similar_tracks, SimilarArtistRow, SimilarTrackRow};
 pub use sniff::{sniff_file, Sniffed};
 pub use store::{
-    ClusterRow, ClusteringData, ClusteringId, ClusteringSummary, FeatureMatrix, SavedClustering,
-    Store, StoreStatus, TagChange, TagHistoryEntry, TagWrite, TrackAssignment, TrackId, TrackRow,
-    DB_ENV, SCHEMA_VERSION,
+    ClusterRow, ClusteringData, ClusteringId, ClusteringSummary, FamilyRow, FeatureMatrix,
+    SavedClustering, Store, StoreStatus, TagChange, TagHistoryEntry, TagWrite, TrackAssignment,
+    TrackId, TrackRow, DB_ENV, SCHEMA_VERSION,
 };
 pub use tags::{read_tags, Tags};
 
+pub use sonority_cluster::FamilyCount;
 pub use sonority_features::{DecodeWarning, FeatureConfig, FeatureDim, FeatureLayout};

@@ -18,6 +18,10 @@
 //!   control character cannot be written as a line of UTF-8 text: it is written as an absolute
 //!   `file://` URI with the bytes percent-encoded, which mpv and VLC open, and reported as a
 //!   [`PlaylistWarning::UriEntry`].
+//! * `#PLAYLIST:<name>` names the playlist for players and media servers that show a title
+//!   (Navidrome, VLC) instead of the file name.
+//! * A playlist may go into a subfolder (one per family, [`folder_name`]); the manifest then
+//!   lists it as `folder/file.m3u8`, and a subfolder left empty by a rewrite is removed.
 //! * File names come from the cluster names ([`playlist_file_name`]): the cluster number first
 //!   (`03 - bright · noisy · fast.m3u8`), characters that are illegal on Windows or macOS or
 //!   invisible removed or replaced, non-ASCII letters kept, length capped, Windows' reserved
@@ -69,11 +73,16 @@ pub struct PlaylistEntry {
 /// One playlist: a cluster's tracks, in playing order (see [`chain_order`]).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Playlist {
+    /// The subfolder it goes into (a family: "01 - calm · dark"), made safe like file names
+    /// ([`folder_name`]); `None` for the top folder.
+    pub folder: Option<String>,
     /// The cluster number put first in the file name ("03 - ..."); None for no number (e.g.
     /// the tracks no cluster took).
     pub number: Option<usize>,
-    /// The cluster's name.
+    /// The cluster's name (the file is named after it).
     pub name: String,
+    /// The title written as `#PLAYLIST:` (e.g. "family / playlist"); `None`: the name.
+    pub title: Option<String>,
     /// The tracks.
     pub entries: Vec<PlaylistEntry>,
 }
@@ -238,7 +247,11 @@ pub fn write_playlists(
     let mut taken_lowercase: HashSet<String> = HashSet::new();
     let mut planned: Vec<(String, String, String)> = Vec::new(); // name, content, hash
     for playlist in playlists {
-        let wanted = playlist_file_name(playlist.number, width, &playlist.name);
+        let file = playlist_file_name(playlist.number, width, &playlist.name);
+        let wanted = match &playlist.folder {
+            Some(folder) => format!("{}/{file}", safe_stem(folder)),
+            None => file,
+        };
         let mut name = wanted.clone();
         let mut foreign = false;
         for k in 2.. {
@@ -258,7 +271,9 @@ pub fn write_playlists(
         }
         taken_lowercase.insert(name.to_lowercase());
         let path = dir.join(&name);
-        let content = render(playlist, &dir, &path, options, &mut report.warnings);
+        let folder = path.parent().unwrap_or(&dir).to_path_buf();
+        fs::create_dir_all(&folder).map_err(io_error(&folder, "cannot create the folder"))?;
+        let content = render(playlist, &folder, &path, options, &mut report.warnings);
         let hash = content_hash(content.as_bytes());
         planned.push((name, content, hash));
     }
@@ -284,7 +299,7 @@ pub fn write_playlists(
                 State::Ours
             );
         if !unchanged {
-            write_atomic(&dir, &path, content.as_bytes())?;
+            write_atomic(path.parent().unwrap_or(&dir), &path, content.as_bytes())?;
         }
         report.written.push(path);
     }
@@ -303,6 +318,10 @@ pub fn write_playlists(
         // Checked again just before: the user may have edited it since the start.
         if let State::Ours = state(&dir, name, ours.get(name).map(Vec::as_slice)) {
             fs::remove_file(&path).map_err(io_error(&path, "cannot remove"))?;
+            if let Some(folder) = path.parent().filter(|f| *f != dir) {
+                // Only succeeds when the family folder is now empty.
+                let _ = fs::remove_dir(folder);
+            }
             report.removed.push(path);
         }
     }
@@ -327,6 +346,30 @@ pub fn write_playlists(
 /// at most 150 bytes (cut at a character boundary), Windows' reserved device names (CON,
 /// NUL, COM1, ...) suffixed with `_`, and "playlist" when nothing is left.
 pub fn playlist_file_name(number: Option<usize>, width: usize, name: &str) -> String {
+    format!("{}.{EXTENSION}", numbered_stem(number, width, name))
+}
+
+/// The folder name of a family of playlists: as [`playlist_file_name`] without the extension.
+pub fn folder_name(number: Option<usize>, width: usize, name: &str) -> String {
+    numbered_stem(number, width, name)
+}
+
+fn numbered_stem(number: Option<usize>, width: usize, name: &str) -> String {
+    let safe = safe_stem(name);
+    let stem = match number {
+        Some(n) => format!("{n:0width$} - {safe}"),
+        None => safe,
+    };
+    let device = stem.split('.').next().unwrap_or_default().trim_end();
+    if is_reserved_device(device) {
+        format!("{stem}_")
+    } else {
+        stem
+    }
+}
+
+/// `name` made safe as one component of a file name (see [`playlist_file_name`]).
+fn safe_stem(name: &str) -> String {
     let mut safe = String::with_capacity(name.len());
     let mut space = false;
     for c in name.chars() {
@@ -360,17 +403,7 @@ pub fn playlist_file_name(number: Option<usize>, width: usize, name: &str) -> St
     if safe.is_empty() {
         safe = "playlist".to_string();
     }
-    let stem = match number {
-        Some(n) => format!("{n:0width$} - {safe}"),
-        None => safe,
-    };
-    let device = stem.split('.').next().unwrap_or_default().trim_end();
-    let stem = if is_reserved_device(device) {
-        format!("{stem}_")
-    } else {
-        stem
-    };
-    format!("{stem}.{EXTENSION}")
+    safe
 }
 
 /// The playlist as M3U8 text, with entries relative to `dir` (the playlist's canonical
@@ -383,6 +416,14 @@ pub fn render(
     warnings: &mut Vec<PlaylistWarning>,
 ) -> String {
     let mut out = String::from("#EXTM3U\n");
+    let title: String = playlist
+        .title
+        .as_deref()
+        .unwrap_or(&playlist.name)
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    out.push_str(&format!("#PLAYLIST:{title}\n"));
     for entry in &playlist.entries {
         let seconds = entry
             .duration_s
@@ -797,13 +838,17 @@ impl Manifest {
     }
 }
 
+/// A name the manifest may hold: `file.m3u8` or `folder/file.m3u8`, nothing hidden, no `..`.
 fn is_plain_playlist_name(name: &str) -> bool {
-    let path = Path::new(name);
-    let mut components = path.components();
-    matches!(components.next(), Some(Component::Normal(_)))
-        && components.next().is_none()
-        && !name.starts_with('.')
-        && !name.contains(['/', '\\'])
+    let parts: Vec<&str> = name.split('/').collect();
+    (1..=2).contains(&parts.len())
+        && parts.iter().all(|part| {
+            let mut components = Path::new(part).components();
+            matches!(components.next(), Some(Component::Normal(_)))
+                && components.next().is_none()
+                && !part.starts_with('.')
+                && !part.contains('\\')
+        })
         && !name.chars().any(char::is_control)
         && name.ends_with(&format!(".{EXTENSION}"))
 }
@@ -1004,10 +1049,15 @@ mod tests {
     #[test]
     fn manifest_names_are_plain() {
         assert!(is_plain_playlist_name("01 - a.m3u8"));
+        // One level of family folder.
+        assert!(is_plain_playlist_name("01 - calm/02 - slow.m3u8"));
         for bad in [
             "../x.m3u8",
             "/etc/x.m3u8",
-            "a/b.m3u8",
+            "a/b/c.m3u8",
+            "a/../b.m3u8",
+            ".hidden/b.m3u8",
+            "a//b.m3u8",
             ".hidden.m3u8",
             "x.mp3",
             "a\\b.m3u8",

@@ -12,7 +12,8 @@ mod tag_history;
 mod write;
 
 pub use clusterings::{
-    ClusterRow, ClusteringData, ClusteringId, ClusteringSummary, SavedClustering, TrackAssignment,
+    ClusterRow, ClusteringData, ClusteringId, ClusteringSummary, FamilyRow, SavedClustering,
+    TrackAssignment,
 };
 pub use schema::{APPLICATION_ID, SCHEMA_VERSION};
 pub use tag_history::{TagChange, TagHistoryEntry, TagWrite};

@@ -1303,11 +1303,15 @@ fn mpv_plays_every_entry_relative_and_absolute() {
     let m = music();
     let playlists = vec![
         Playlist {
+            folder: None,
+            title: None,
             number: Some(0),
             name: "bright · noisy · fast".into(),
             entries: m.entries[..3].to_vec(),
         },
         Playlist {
+            folder: None,
+            title: None,
             number: Some(1),
             name: "dark/slow: \"calm\"?".into(),
             entries: m.entries[3..].to_vec(),
@@ -1328,12 +1332,14 @@ fn mpv_plays_every_entry_relative_and_absolute() {
     let text = fs::read_to_string(&report.written[0]).expect("playlist is UTF-8");
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(lines[0], "#EXTM3U");
-    assert_eq!(lines[1], "#EXTINF:0,Artist A - Song");
-    assert_eq!(lines[2], "../Music/Artist A/Album/01 Song.wav");
-    assert_eq!(lines[3], "#EXTINF:1,Björk - Ærø");
-    assert_eq!(lines[4], "../Music/Björk & Co/Ærø ñandú 東京.wav");
-    assert_eq!(lines[5], "#EXTINF:2,Number one");
-    assert_eq!(lines[6], "../Music/#1 hits/#1 track.wav");
+    // The title media servers show (Navidrome, VLC) instead of the file name.
+    assert_eq!(lines[1], "#PLAYLIST:bright · noisy · fast");
+    assert_eq!(lines[2], "#EXTINF:0,Artist A - Song");
+    assert_eq!(lines[3], "../Music/Artist A/Album/01 Song.wav");
+    assert_eq!(lines[4], "#EXTINF:1,Björk - Ærø");
+    assert_eq!(lines[5], "../Music/Björk & Co/Ærø ñandú 東京.wav");
+    assert_eq!(lines[6], "#EXTINF:2,Number one");
+    assert_eq!(lines[7], "../Music/#1 hits/#1 track.wav");
     assert!(!text.starts_with('\u{feff}'));
     let second = fs::read_to_string(&report.written[1]).expect("playlist is UTF-8");
     assert!(
@@ -1403,6 +1409,8 @@ fn rewrites_replace_only_what_sonority_wrote() {
         title: Some(name.to_string()),
     };
     let pl = |n: usize, name: &str| Playlist {
+        folder: None,
+        title: None,
         number: Some(n),
         name: name.into(),
         entries: vec![entry(name)],
@@ -1443,7 +1451,7 @@ fn rewrites_replace_only_what_sonority_wrote() {
         "#EXTM3U\nmine\n"
     );
     let a = fs::read_to_string(out.join("00 - a.m3u8")).expect("read");
-    assert_eq!(a, "#EXTM3U\n#EXTINF:61,a\n../music/a.mp3\n");
+    assert_eq!(a, "#EXTM3U\n#PLAYLIST:a\n#EXTINF:61,a\n../music/a.mp3\n");
     assert!(out.join(MANIFEST_FILE).exists());
 
     // The user edits one of ours.

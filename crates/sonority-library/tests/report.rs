@@ -177,6 +177,7 @@ fn save_clustering(store: &mut Store, analysis_version: &str) {
             centroid: c.centroid.clone(),
             x: None,
             y: None,
+            family_id: None,
         })
         .collect();
     let data = ClusteringData {
@@ -188,6 +189,7 @@ fn save_clustering(store: &mut Store, analysis_version: &str) {
         quality: serde_json::to_value(&clustering.quality).expect("quality"),
         sweep: serde_json::to_value(Some(&sweep)).expect("sweep"),
         model: serde_json::to_value(&model).expect("model"),
+        families: Vec::new(),
         clusters,
         assignments,
     };

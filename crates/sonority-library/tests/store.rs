@@ -7,8 +7,8 @@ use common::*;
 use rusqlite::Connection;
 use serde_json::json;
 use sonority_library::{
-    ClusterRow, ClusteringData, LibraryError, Store, TagChange, TagWrite, TrackAssignment, DB_ENV,
-    SCHEMA_VERSION,
+    ClusterRow, ClusteringData, FamilyRow, LibraryError, Store, TagChange, TagWrite,
+    TrackAssignment, DB_ENV, SCHEMA_VERSION,
 };
 use std::fs;
 
@@ -50,6 +50,7 @@ fn new_database_has_the_current_schema_and_settings() {
         [
             "clusterings",
             "clusters",
+            "families",
             "feature_layouts",
             "features",
             "tag_history",
@@ -198,6 +199,13 @@ fn clustering(track_ids: &[i64]) -> ClusteringData {
         quality: json!({"silhouette": 0.41}),
         sweep: json!([{"k": 2, "silhouette": 0.41}, {"k": 3, "silhouette": 0.3}]),
         model: json!(null),
+        families: vec![FamilyRow {
+            family_id: 0,
+            name: Some("calm".into()),
+            size: 3,
+            x: Some(0.4),
+            y: None,
+        }],
         clusters: vec![
             ClusterRow {
                 cluster_id: 0,
@@ -206,6 +214,7 @@ fn clustering(track_ids: &[i64]) -> ClusteringData {
                 centroid: vec![0.5, -1.25],
                 x: Some(0.1),
                 y: Some(0.2),
+                family_id: Some(0),
             },
             ClusterRow {
                 cluster_id: 1,
@@ -214,6 +223,7 @@ fn clustering(track_ids: &[i64]) -> ClusteringData {
                 centroid: vec![3.0, 0.0],
                 x: None,
                 y: None,
+                family_id: None,
             },
         ],
         assignments: track_ids

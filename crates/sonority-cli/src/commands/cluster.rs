@@ -6,8 +6,8 @@ use anyhow::{Context, Result};
 use clap::{Args, ValueEnum};
 use serde_json::json;
 use sonority_library::{
-    cluster_library, Algorithm, ClusterMode, ClusterOptions, ClusterOutcome, KChoice, Store,
-    TrackRow, DEFAULT_GROUPS,
+    cluster_library, Algorithm, ClusterMode, ClusterOptions, ClusterOutcome, FamilyCount, KChoice,
+    Store, TrackRow, DEFAULT_GROUPS,
 };
 use std::collections::HashMap;
 use std::path::Path;
@@ -15,7 +15,10 @@ use std::path::Path;
 /// The algorithm, as typed on the command line.
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub enum AlgorithmArg {
-    /// k-means with k-means++ starts (the default).
+    /// Playlists sized for listening (a Ward tree cut by size), grouped into families (the
+    /// default).
+    Hierarchical,
+    /// k-means with k-means++ starts.
     Kmeans,
     /// Gaussian mixture (full covariances).
     Gmm,
@@ -28,12 +31,21 @@ pub enum AlgorithmArg {
 /// Clustering options shared by `cluster` and `organize`.
 #[derive(Debug, Args, Clone)]
 pub struct ClusterArgs {
-    /// Number of clusters: `auto` sweeps k = 2..12 and keeps the best silhouette.
+    /// Number of clusters (playlists). `auto`: one playlist per --playlist-size tracks with the
+    /// default algorithm; the other algorithms sweep k = 2..12 and keep the best silhouette.
     #[arg(long, short = 'k', default_value = "auto", value_parser = parse_k)]
     pub k: KChoice,
     /// Clustering algorithm.
-    #[arg(long, value_enum, default_value = "kmeans")]
+    #[arg(long, value_enum, default_value = "hierarchical")]
     pub algorithm: AlgorithmArg,
+    /// Tracks per playlist aimed at (default algorithm). No playlist gets more than 100 tracks
+    /// or 15% of the library.
+    #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u64).range(2..=10_000))]
+    pub playlist_size: u64,
+    /// Number of families the playlists are grouped into: `auto` (from the family tree, 4 to 15
+    /// depending on the library) or a number.
+    #[arg(long, default_value = "auto", value_parser = parse_families)]
+    pub families: FamilyCount,
     /// Feature groups to cluster on, comma-separated. Groups: timbre, mfcc, spectral, contrast,
     /// chroma, rms, zcr, rhythm, mel, chroma_tuning0.
     #[arg(long = "features", value_delimiter = ',', default_values_t = DEFAULT_GROUPS.iter().map(|s| s.to_string()).collect::<Vec<_>>())]
@@ -69,11 +81,24 @@ fn parse_k(s: &str) -> Result<KChoice, String> {
     }
 }
 
+fn parse_families(s: &str) -> Result<FamilyCount, String> {
+    if s.eq_ignore_ascii_case("auto") {
+        return Ok(FamilyCount::Auto);
+    }
+    match s.parse::<usize>() {
+        Ok(f) if f >= 1 => Ok(FamilyCount::Fixed(f)),
+        _ => Err(format!(
+            "expected `auto` or a number of families of at least 1, got {s:?}"
+        )),
+    }
+}
+
 impl ClusterArgs {
     /// The library options these arguments stand for.
     pub fn options(&self) -> ClusterOptions {
         ClusterOptions {
             algorithm: match self.algorithm {
+                AlgorithmArg::Hierarchical => Algorithm::Hierarchical,
                 AlgorithmArg::Kmeans => Algorithm::Kmeans,
                 AlgorithmArg::Gmm => Algorithm::Gmm,
                 AlgorithmArg::Ward => Algorithm::Ward,
@@ -81,6 +106,8 @@ impl ClusterArgs {
             },
             k: self.k,
             groups: self.groups.clone(),
+            playlist_size: usize::try_from(self.playlist_size).unwrap_or(usize::MAX),
+            families: self.families,
             recluster: self.recluster,
             seed: self.seed,
             ..ClusterOptions::default()
@@ -98,8 +125,19 @@ pub fn cluster_store(store: &mut Store, args: &ClusterArgs) -> Result<ClusterOut
              use --recluster to fit new clusters"
         ),
         ClusterMode::Fitted { matched } => eprintln!(
-            "fitted {} clusters with {}{}",
+            "fitted {} {} in {} famil{} with {}{}",
             outcome.data.k,
+            if outcome.data.algorithm == "hierarchical" {
+                "playlists"
+            } else {
+                "clusters"
+            },
+            outcome.data.families.len(),
+            if outcome.data.families.len() == 1 {
+                "y"
+            } else {
+                "ies"
+            },
             outcome.data.algorithm,
             if *matched > 0 {
                 format!(" ({matched} kept their id and name)")
@@ -115,6 +153,8 @@ pub fn cluster_store(store: &mut Store, args: &ClusterArgs) -> Result<ClusterOut
 pub struct ClusterLine {
     /// Cluster id.
     pub id: i64,
+    /// Its family.
+    pub family: Option<i64>,
     /// Its name.
     pub name: String,
     /// Tracks in it.
@@ -147,6 +187,7 @@ pub fn cluster_lines(store: &Store, outcome: &ClusterOutcome) -> Result<Vec<Clus
             .collect();
         lines.push(ClusterLine {
             id: c.cluster_id,
+            family: c.family_id,
             name: c.name.clone().unwrap_or_default(),
             size: c.size,
             examples,
@@ -192,10 +233,36 @@ pub fn print_table(store: &Store, outcome: &ClusterOutcome) -> Result<()> {
         .unwrap_or(4)
         .max(4);
     println!("{:>3}  {:<width$}  {:>5}  examples", "id", "name", "size");
-    for l in &lines {
+    let mut families = outcome.data.families.clone();
+    families.sort_by_key(|f| f.family_id);
+    let print_line = |l: &ClusterLine| {
         let examples = l.examples.join(" | ");
-        println!("{:>3}  {:<width$}  {:>5}  {examples}", l.id, l.name, l.size);
+        println!(
+            "{:>3}  {:<width$}  {:>5}  {examples}",
+            l.id,
+            one_line(&l.name),
+            l.size
+        );
+    };
+    for f in &families {
+        let members: Vec<&ClusterLine> = lines
+            .iter()
+            .filter(|l| l.family == Some(f.family_id))
+            .collect();
+        println!(
+            "family {}: {} ({} tracks, {} playlist{})",
+            f.family_id,
+            one_line(f.name.as_deref().unwrap_or("")),
+            f.size,
+            members.len(),
+            if members.len() == 1 { "" } else { "s" }
+        );
+        members.into_iter().for_each(print_line);
     }
+    lines
+        .iter()
+        .filter(|l| !families.iter().any(|f| Some(f.family_id) == l.family))
+        .for_each(print_line);
     let noise = outcome
         .data
         .assignments
@@ -231,8 +298,14 @@ pub fn clusters_json(store: &Store, outcome: &ClusterOutcome) -> Result<serde_js
         "algorithm": outcome.data.algorithm,
         "k": outcome.data.k,
         "quality": outcome.data.quality,
+        "families": outcome.data.families.iter().map(|f| json!({
+            "id": f.family_id, "name": f.name, "size": f.size,
+            "clusters": lines.iter().filter(|l| l.family == Some(f.family_id))
+                .map(|l| l.id).collect::<Vec<_>>(),
+        })).collect::<Vec<_>>(),
         "clusters": lines.iter().map(|l| json!({
-            "id": l.id, "name": l.name, "size": l.size, "examples": l.examples,
+            "id": l.id, "family_id": l.family, "name": l.name, "size": l.size,
+            "examples": l.examples,
         })).collect::<Vec<_>>(),
     }))
 }

@@ -3,6 +3,7 @@
 use crate::db;
 use anyhow::Result;
 use clap::Args;
+use sonority_cluster::metrics::{Contingency, LabelAgreement};
 use sonority_library::{evaluate, LabelSource};
 use std::path::{Path, PathBuf};
 
@@ -34,12 +35,28 @@ pub fn run(cmd: &EvaluateCommand, db_arg: Option<&Path>) -> Result<()> {
         "{} labelled tracks ({} without a label left out)",
         e.labelled, e.unlabelled
     );
-    println!("homogeneity   {:.4}", a.homogeneity);
-    println!("completeness  {:.4}", a.completeness);
-    println!("V-measure     {:.4}", a.v_measure);
-    println!("adjusted Rand {:.4}", a.adjusted_rand);
+    let row = |name: &str, f: &dyn Fn(&LabelAgreement<String, String>) -> f64| match &e.families {
+        Some(fam) => println!("{name:<14}{:>9.4}{:>10.4}", f(a), f(fam)),
+        None => println!("{name:<14}{:>9.4}", f(a)),
+    };
+    if e.families.is_some() {
+        println!("{:<14}{:>9}{:>10}", "", "playlists", "families");
+    }
+    row("homogeneity", &|x| x.homogeneity);
+    row("completeness", &|x| x.completeness);
+    row("V-measure", &|x| x.v_measure);
+    row("adjusted Rand", &|x| x.adjusted_rand);
     println!();
-    let c = &a.contingency;
+    if let Some(fam) = &e.families {
+        print_table(&fam.contingency, "f");
+        println!();
+    }
+    print_table(&a.contingency, "c");
+    Ok(())
+}
+
+/// The label x group counts, columns named `<prefix><n>` and listed below.
+fn print_table(c: &Contingency<String, String>, prefix: &str) {
     let w = c
         .rows
         .iter()
@@ -49,7 +66,7 @@ pub fn run(cmd: &EvaluateCommand, db_arg: Option<&Path>) -> Result<()> {
         .max(5);
     print!("{:<w$}", "label");
     for (j, _) in c.cols.iter().enumerate() {
-        print!(" {:>6}", format!("c{j}"));
+        print!(" {:>6}", format!("{prefix}{j}"));
     }
     println!();
     for (r, row) in c.rows.iter().zip(&c.counts) {
@@ -60,7 +77,6 @@ pub fn run(cmd: &EvaluateCommand, db_arg: Option<&Path>) -> Result<()> {
         println!();
     }
     for (j, name) in c.cols.iter().enumerate() {
-        println!("  c{j} = {name}");
+        println!("  {prefix}{j} = {name}");
     }
-    Ok(())
 }

@@ -1,20 +1,25 @@
-//! `sonority similar FILE`: the tracks most like this one.
+//! `sonority similar FILE`: the tracks most like this one; `sonority similar --artist NAME`:
+//! the artists that sound most alike.
 
-use crate::commands::cluster::display_name;
+use crate::commands::cluster::{display_name, one_line};
 use crate::db;
 use anyhow::Result;
 use clap::Args;
 use serde_json::json;
-use sonority_library::similar_tracks;
+use sonority_library::{similar_artists, similar_tracks};
 use std::path::{Path, PathBuf};
 
 /// `sonority similar`.
 #[derive(Debug, Args)]
 pub struct SimilarCommand {
     /// A file of the library.
-    #[arg(value_name = "FILE")]
-    pub file: PathBuf,
-    /// How many tracks.
+    #[arg(value_name = "FILE", required_unless_present = "artist")]
+    pub file: Option<PathBuf>,
+    /// Instead of tracks like a file: the artists whose tracks sound most like this artist's
+    /// (mean distance between their tracks; artist tags compared ignoring case).
+    #[arg(long, value_name = "NAME", conflicts_with = "file")]
+    pub artist: Option<String>,
+    /// How many tracks (or artists).
     #[arg(short = 'n', default_value_t = 20)]
     pub n: usize,
     /// Leave out tracks by the same artist (artist tags compared ignoring case).
@@ -28,7 +33,36 @@ pub struct SimilarCommand {
 /// Runs it.
 pub fn run(cmd: &SimilarCommand, db_arg: Option<&Path>) -> Result<()> {
     let store = db::open_existing(db_arg)?;
-    let (seed, tracks) = similar_tracks(&store, &cmd.file, cmd.n, cmd.no_same_artist)?;
+    if let Some(artist) = &cmd.artist {
+        let (seed, artists) = similar_artists(&store, artist, cmd.n)?;
+        if cmd.json {
+            for a in &artists {
+                println!("{}", serde_json::to_string(a)?);
+            }
+            return Ok(());
+        }
+        println!(
+            "artists like {} ({} track{}):",
+            one_line(&seed.artist),
+            seed.tracks,
+            if seed.tracks == 1 { "" } else { "s" }
+        );
+        for (i, a) in artists.iter().enumerate() {
+            println!(
+                "{:>3}. {:<40} {:>7.3}  {} track{}",
+                i + 1,
+                one_line(&a.artist),
+                a.distance,
+                a.tracks,
+                if a.tracks == 1 { "" } else { "s" }
+            );
+        }
+        return Ok(());
+    }
+    let Some(file) = &cmd.file else {
+        anyhow::bail!("give a FILE of the library or --artist NAME");
+    };
+    let (seed, tracks) = similar_tracks(&store, file, cmd.n, cmd.no_same_artist)?;
     if cmd.json {
         for s in &tracks {
             let line = json!({

@@ -44,8 +44,8 @@ pub fn status(cmd: &StatusCommand, db_arg: Option<&Path>) -> Result<()> {
     }
     match &s.latest_clustering {
         Some(c) => println!(
-            "clustering #{} · {} · k={} · {} tracks",
-            c.id, c.algorithm, c.k, c.tracks
+            "clustering #{} · {} · k={} in {} families · {} tracks",
+            c.id, c.algorithm, c.k, c.families, c.tracks
         ),
         None => println!("clustering none yet (run `sonority cluster` or `sonority organize`)"),
     }

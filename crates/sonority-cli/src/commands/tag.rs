@@ -20,6 +20,9 @@ pub struct TagCommand {
     /// "Grouping") or a custom name (ID3 TXXX, a Vorbis comment, an MP4 freeform atom).
     #[arg(long, default_value = "grouping", value_name = "NAME")]
     pub field: String,
+    /// Write each track's family name instead of its playlist name.
+    #[arg(long, conflicts_with = "undo")]
+    pub family: bool,
     /// Show what would change and write nothing.
     #[arg(long)]
     pub dry_run: bool,
@@ -42,6 +45,7 @@ pub fn run(cmd: &TagCommand, db_arg: Option<&Path>) -> Result<()> {
         field,
         dry_run: cmd.dry_run,
         preserve_mtime: !cmd.touch,
+        family: cmd.family,
     };
     let reports = if cmd.undo {
         undo_tags(&mut store, &options)?

@@ -1329,6 +1329,7 @@ mod tests {
             quality: Value::Null,
             sweep: Value::Null,
             model: Value::Null,
+            families: Vec::new(),
             clusters: (0..k)
                 .map(|c| ClusterRow {
                     cluster_id: c as i64,
@@ -1337,6 +1338,7 @@ mod tests {
                     centroid: vec![0.0],
                     x: None,
                     y: None,
+                    family_id: None,
                 })
                 .collect(),
             assignments: tracks

@@ -25,6 +25,23 @@ pub struct ClusterRow {
     pub x: Option<f64>,
     /// Position on the 2-D map.
     pub y: Option<f64>,
+    /// The family it belongs to (`None` in clusterings saved before families existed).
+    pub family_id: Option<i64>,
+}
+
+/// One family of a clustering: clusters that sound alike, one level above them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FamilyRow {
+    /// The family's number within its clustering.
+    pub family_id: i64,
+    /// Its name ("calm · dark").
+    pub name: Option<String>,
+    /// Number of tracks in it.
+    pub size: usize,
+    /// Position on the 2-D map (mean of its tracks).
+    pub x: Option<f64>,
+    /// Position on the 2-D map.
+    pub y: Option<f64>,
 }
 
 /// Where one track went.
@@ -63,6 +80,8 @@ pub struct ClusteringData {
     pub sweep: Value,
     /// The model that assigns new tracks (JSON; null when not saved).
     pub model: Value,
+    /// The families of the clusters (empty in clusterings saved before families existed).
+    pub families: Vec<FamilyRow>,
     /// The clusters.
     pub clusters: Vec<ClusterRow>,
     /// The tracks' clusters.
@@ -94,6 +113,8 @@ pub struct ClusteringSummary {
     pub analysis_version: String,
     /// Number of clusters.
     pub k: usize,
+    /// Number of families.
+    pub families: usize,
     /// Number of tracks assigned (tracks forgotten since are not counted).
     pub tracks: usize,
 }
@@ -136,10 +157,28 @@ impl Store {
         .map_err(err)?;
         let id = tx.last_insert_rowid();
         {
+            let mut put_family = tx
+                .prepare(
+                    "INSERT INTO families (clustering_id, family_id, name, size, x, y) \
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                )
+                .map_err(err)?;
+            for f in &data.families {
+                put_family
+                    .execute(params![
+                        id,
+                        f.family_id,
+                        f.name,
+                        i64::try_from(f.size).unwrap_or(i64::MAX),
+                        f.x,
+                        f.y
+                    ])
+                    .map_err(err)?;
+            }
             let mut put_cluster = tx
                 .prepare(
-                    "INSERT INTO clusters (clustering_id, cluster_id, name, size, centroid, x, y) \
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                    "INSERT INTO clusters (clustering_id, cluster_id, name, size, centroid, x, y, \
+                         family_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
                 )
                 .map_err(err)?;
             for c in &data.clusters {
@@ -153,7 +192,8 @@ impl Store {
                         i64::try_from(c.size).unwrap_or(i64::MAX),
                         centroid,
                         c.x,
-                        c.y
+                        c.y,
+                        c.family_id
                     ])
                     .map_err(err)?;
             }
@@ -188,7 +228,8 @@ impl Store {
             .conn
             .prepare(
                 "SELECT c.id, c.created_at, c.algorithm, c.analysis_version, c.k, \
-                        (SELECT COUNT(*) FROM track_clusters tc WHERE tc.clustering_id = c.id) \
+                        (SELECT COUNT(*) FROM track_clusters tc WHERE tc.clustering_id = c.id), \
+                        (SELECT COUNT(*) FROM families f WHERE f.clustering_id = c.id) \
                  FROM clusterings c ORDER BY c.id",
             )
             .map_err(err)?;
@@ -201,6 +242,7 @@ impl Store {
                     analysis_version: r.get(3)?,
                     k: count(r.get(4)?),
                     tracks: count(r.get(5)?),
+                    families: count(r.get(6)?),
                 })
             })
             .map_err(err)?;
@@ -257,7 +299,7 @@ impl Store {
         let mut stmt = self
             .conn
             .prepare(
-                "SELECT cluster_id, name, size, centroid, x, y FROM clusters \
+                "SELECT cluster_id, name, size, centroid, x, y, family_id FROM clusters \
                  WHERE clustering_id = ?1 ORDER BY cluster_id",
             )
             .map_err(err)?;
@@ -270,13 +312,14 @@ impl Store {
                     r.get::<_, String>(3)?,
                     r.get::<_, Option<f64>>(4)?,
                     r.get::<_, Option<f64>>(5)?,
+                    r.get::<_, Option<i64>>(6)?,
                 ))
             })
             .map_err(err)?
             .collect::<rusqlite::Result<Vec<_>>>()
             .map_err(err)?;
         let mut clusters = Vec::with_capacity(raw.len());
-        for (cluster_id, name, size, centroid, x, y) in raw {
+        for (cluster_id, name, size, centroid, x, y, family_id) in raw {
             let centroid: Vec<f64> =
                 serde_json::from_str(&centroid).map_err(|e| self.invalid("centroid", e))?;
             clusters.push(ClusterRow {
@@ -286,8 +329,29 @@ impl Store {
                 centroid,
                 x,
                 y,
+                family_id,
             });
         }
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT family_id, name, size, x, y FROM families \
+                 WHERE clustering_id = ?1 ORDER BY family_id",
+            )
+            .map_err(err)?;
+        let families = stmt
+            .query_map([id], |r| {
+                Ok(FamilyRow {
+                    family_id: r.get(0)?,
+                    name: r.get(1)?,
+                    size: count(r.get(2)?),
+                    x: r.get(3)?,
+                    y: r.get(4)?,
+                })
+            })
+            .map_err(err)?
+            .collect::<rusqlite::Result<Vec<_>>>()
+            .map_err(err)?;
         let mut stmt = self
             .conn
             .prepare(
@@ -312,6 +376,7 @@ impl Store {
                 quality: parse(&quality)?,
                 sweep: parse(&sweep)?,
                 model: parse(&model)?,
+                families,
                 clusters,
                 assignments,
             },

@@ -11,7 +11,7 @@ pub const APPLICATION_ID: i32 = 0x736F_6E6F;
 
 /// The migrations, in order: `MIGRATIONS[i]` brings version `i` to `i + 1`. Never edit one
 /// that has shipped; append a new one.
-pub const MIGRATIONS: &[&str] = &[V1];
+pub const MIGRATIONS: &[&str] = &[V1, V2];
 
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
@@ -101,4 +101,20 @@ CREATE TABLE tag_history (
     clustering_id  INTEGER REFERENCES clusterings(id) ON DELETE SET NULL
 );
 CREATE INDEX tag_history_track ON tag_history(track_id);
+"#;
+
+/// Version 2: families, the level above clusters (a cluster's family; each family's name, size
+/// and map position).
+const V2: &str = r#"
+ALTER TABLE clusters ADD COLUMN family_id INTEGER;
+
+CREATE TABLE families (
+    clustering_id INTEGER NOT NULL REFERENCES clusterings(id) ON DELETE CASCADE,
+    family_id     INTEGER NOT NULL,
+    name          TEXT,
+    size          INTEGER NOT NULL,
+    x             REAL,
+    y             REAL,
+    PRIMARY KEY (clustering_id, family_id)
+) WITHOUT ROWID;
 "#;
