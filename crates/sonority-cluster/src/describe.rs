@@ -55,6 +55,7 @@ const fn ranged(
 /// The dims→words table. First matching rule wins.
 pub const WORDS: &[WordRule] = &[
     rule("tempo", "fast", "slow"),
+    rule("duration", "long", "short"),
     rule("rms_mean", "loud", "quiet"),
     rule("rms_std", "dynamic", "steady"),
     rule("spectral_centroid_mean", "bright", "dark"),
@@ -64,7 +65,7 @@ pub const WORDS: &[WordRule] = &[
     rule("zero_crossing_rate_mean", "noisy", "smooth"),
     rule("spectral_contrast_mean", "crisp", "dense"),
     rule("spectral_centroid_std", "shifting", "stable"),
-    rule("onset_strength_mean", "punchy", "soft"),
+    rule("onset_strength_mean", "energetic", "calm"),
     rule("onset_strength_std", "rhythmic", "flowing"),
     rule("chroma_stft_std", "melodic", "droning"),
     rule("chroma_stft_mean", "harmonic", "sparse"),

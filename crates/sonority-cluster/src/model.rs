@@ -630,11 +630,14 @@ impl Model {
             let d = prev[0].centroid.len();
             let prev_c = Array2::from_shape_fn((prev.len(), d), |(i, j)| prev[i].centroid[j]);
             let prev_scaled = self.rescale(previous, &prev_c)?;
+            // Row by row through iterators: the rescaled array need not be in standard layout.
             let cost = Array2::from_shape_fn((kn, prev.len()), |(i, j)| {
-                sq_dist(
-                    &self.clustering.families[i].centroid,
-                    prev_scaled.row(j).as_slice().unwrap_or(&[]),
-                )
+                self.clustering.families[i]
+                    .centroid
+                    .iter()
+                    .zip(prev_scaled.row(j).iter())
+                    .map(|(a, b)| (a - b) * (a - b))
+                    .sum::<f64>()
             });
             let pairs = hungarian(&cost.view());
             let mut next_id = prev.iter().map(|f| f.id + 1).max().unwrap_or(0);

@@ -222,3 +222,79 @@ fn clustering_serialises_for_storage() {
     assert_eq!(proj.coords.dim(), (240, 2));
     serde_json::to_string(&proj).unwrap();
 }
+
+/// Three well-separated groups of tracks of sizes `sizes` in 3 named dims, jittered.
+fn three_groups(sizes: [usize; 3], seed: u64) -> FeatureTable {
+    use rand::{Rng, SeedableRng};
+    let mut rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(seed);
+    let dims = vec![
+        Dim::new("tempo_bpm", "rhythm"),
+        Dim::new("spectral_centroid_mean_0", "spectral"),
+        Dim::new("rms_mean_0", "rms"),
+    ];
+    let centres = [
+        [70.0, 800.0, 0.02],
+        [170.0, 4000.0, 0.3],
+        [120.0, 2000.0, 0.1],
+    ];
+    let mut rows = Vec::new();
+    for (g, &size) in sizes.iter().enumerate() {
+        for i in 0..size {
+            let c = centres[g];
+            rows.push((
+                format!("g{g}-{i}"),
+                vec![
+                    c[0] + rng.gen_range(-5.0..5.0),
+                    c[1] + rng.gen_range(-100.0..100.0),
+                    c[2] + rng.gen_range(-0.005..0.005),
+                ],
+            ));
+        }
+    }
+    FeatureTable::from_rows(dims, rows).unwrap()
+}
+
+#[test]
+fn hierarchical_families_keep_ids_and_names_when_the_library_grows() {
+    let params = ModelParams::new(AlgorithmParams::Hierarchical(
+        HierarchyParams::default()
+            .playlist_size(10)
+            .families(FamilyCount::Fixed(3)),
+    ));
+    let before = params.fit(&three_groups([60, 40, 20], 1)).unwrap();
+    let family_of_group = |m: &Model, g: usize| {
+        let i = m
+            .clustering
+            .track_ids
+            .iter()
+            .position(|t| t.starts_with(&format!("g{g}-")))
+            .unwrap();
+        let c = m.clustering.labels[i].unwrap();
+        let f = m.clustering.cluster(c).unwrap().family.unwrap();
+        m.clustering.family(f).unwrap().clone()
+    };
+    // Every playlist is named "family / own words" and nests in one family.
+    for c in &before.clustering.clusters {
+        let fam = before.clustering.family(c.family.unwrap()).unwrap();
+        assert!(c.name.starts_with(&fam.name), "{} in {}", c.name, fam.name);
+        assert!(fam.clusters.contains(&c.id));
+    }
+    // The smallest group grows into the largest: families are numbered by size, so a fresh fit
+    // numbers them differently, and alignment must follow the sound, not the number.
+    let mut after = params.fit(&three_groups([60, 40, 90], 2)).unwrap();
+    assert_ne!(
+        family_of_group(&after, 2).id,
+        family_of_group(&before, 2).id,
+        "the test needs the numbering to change"
+    );
+    after.align_to(&before, None).unwrap();
+    for g in 0..3 {
+        let (a, b) = (family_of_group(&after, g), family_of_group(&before, g));
+        assert_eq!((a.id, &a.name), (b.id, &b.name), "group {g}");
+    }
+    for c in &after.clustering.clusters {
+        let fam = after.clustering.family(c.family.unwrap()).unwrap();
+        assert!(c.name.starts_with(&fam.name), "{} in {}", c.name, fam.name);
+        assert!(fam.clusters.contains(&c.id));
+    }
+}

@@ -24,10 +24,12 @@ use sonority_features::FeatureConfig;
 use std::collections::{HashMap, HashSet};
 
 /// Feature groups clustered by default: timbre (MFCC statistics and covariance), brightness
-/// and noisiness, contrast, harmony, loudness and rhythm. The 128 mel-band means are left out
-/// (they repeat what the MFCC say, in raw power units), and so is the tuning-0 chroma.
+/// and noisiness, contrast, harmony, loudness, rhythm and duration ([`DURATION_DIM`]: on two
+/// labelled libraries it moved sound effects out of music playlists). The 128 mel-band means
+/// are left out (they repeat what the MFCC say, in raw power units), and so is the tuning-0
+/// chroma.
 pub const DEFAULT_GROUPS: &[&str] = &[
-    "timbre", "mfcc", "spectral", "contrast", "chroma", "rms", "zcr", "rhythm",
+    "timbre", "mfcc", "spectral", "contrast", "chroma", "rms", "zcr", "rhythm", "duration",
 ];
 
 /// Which algorithm groups the tracks.
@@ -186,19 +188,37 @@ pub fn cluster_library(store: &mut Store, options: &ClusterOptions) -> Result<Cl
     )
 }
 
-/// The store's feature matrix as a cluster table keyed by track id.
+/// The name of the one dim the library adds to the analysis: the natural log of the track's
+/// duration in seconds (group [`DURATION_GROUP`]). A 1-second sound effect and a 5-minute song
+/// can share a timbre; no listener wants them in one playlist.
+pub const DURATION_DIM: &str = "duration_log_s";
+
+/// The group of [`DURATION_DIM`].
+pub const DURATION_GROUP: &str = "duration";
+
+/// Shortest duration the log is taken of (a track of unknown or zero length counts as this).
+const MIN_DURATION_S: f64 = 0.05;
+
+/// The store's feature matrix as a cluster table keyed by track id, with [`DURATION_DIM`]
+/// appended.
 pub(crate) fn feature_table(matrix: &FeatureMatrix) -> Result<FeatureTable> {
     let dims: Vec<Dim> = matrix
         .layout
         .dims
         .iter()
         .map(|d| Dim::new(d.name.clone(), d.group.clone()))
+        .chain(std::iter::once(Dim::new(DURATION_DIM, DURATION_GROUP)))
         .collect();
-    let rows = matrix
-        .tracks
-        .iter()
-        .zip(&matrix.values)
-        .map(|(t, v)| (t.id.to_string(), v.clone()));
+    let rows = matrix.tracks.iter().zip(&matrix.values).map(|(t, v)| {
+        let seconds = t
+            .duration_s
+            .filter(|d| d.is_finite())
+            .unwrap_or(0.0)
+            .max(MIN_DURATION_S);
+        let mut row = v.clone();
+        row.push(seconds.ln());
+        (t.id.to_string(), row)
+    });
     Ok(FeatureTable::from_rows(dims, rows)?)
 }
 

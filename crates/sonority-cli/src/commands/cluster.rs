@@ -47,7 +47,7 @@ pub struct ClusterArgs {
     #[arg(long, default_value = "auto", value_parser = parse_families)]
     pub families: FamilyCount,
     /// Feature groups to cluster on, comma-separated. Groups: timbre, mfcc, spectral, contrast,
-    /// chroma, rms, zcr, rhythm, mel, chroma_tuning0.
+    /// chroma, rms, zcr, rhythm, duration, mel, chroma_tuning0.
     #[arg(long = "features", value_delimiter = ',', default_values_t = DEFAULT_GROUPS.iter().map(|s| s.to_string()).collect::<Vec<_>>())]
     pub groups: Vec<String>,
     /// Fit new clusters instead of placing new tracks into the existing ones (ids and names
