@@ -24,6 +24,7 @@ Needs ffmpeg/ffprobe (5.x with libmp3lame, libvorbis, libopus) and numpy.
 
 import json
 import os
+import re
 import struct
 import subprocess
 import sys
@@ -215,11 +216,16 @@ def build_good():
     encode("opus_mono.opus", 48000, 1, 1.0, ["-c:a", "libopus", "-b:a", "24k"])
     # 5.1: channel mapping family 1, libopus's multistream decoder.
     encode("opus_5_1.opus", 48000, 6, 0.3, ["-c:a", "libopus", "-b:a", "96k"])
+    # libvorbis's 5.1 mapping chains its coupling steps ((0,2), (3,4), (0,1), (0,3)), which a
+    # decoder must undo from the last to the first; its 7.1 mapping codes 8 uncoupled channels
+    # with one residue of type 1, whose partition classes must stay per channel.
+    encode("ogg_vorbis_5_1.ogg", 44100, 6, 1.5, ["-c:a", "libvorbis", "-q:a", "1"])
+    encode("ogg_vorbis_7_1.ogg", 44100, 8, 1.5, ["-c:a", "libvorbis", "-q:a", "1"])
     GOOD.extend((n, False) for n in [
         "mp3_cbr.mp3", "mp3_vbr.mp3", "mp3_mono_22k.mp3", "mp3_cbr_noxing.mp3",
         "mp3_vbr_noxing_quiet_end.mp3", "ogg_vorbis.ogg", "m4a_aac.m4a",
         "m4a_aac_mono_48k.m4a", "m4a_aac_96k.m4a", "opus_stereo.opus", "opus_mono.opus",
-        "opus_5_1.opus"])
+        "opus_5_1.opus", "ogg_vorbis_5_1.ogg", "ogg_vorbis_7_1.ogg"])
 
 
 def truncate(src, dst, fraction):
@@ -306,7 +312,8 @@ def record(name, lossless, expect=None):
         return entry
     entry["frames"] = int(frames.shape[0])
     if stderr:
-        entry["ffmpeg_stderr"] = stderr.splitlines()[0][:200]
+        # Without the decoder's address ("[flac @ 0x5560...]"), so reruns write the same file.
+        entry["ffmpeg_stderr"] = re.sub(r" @ 0x[0-9a-f]+\]", "]", stderr.splitlines()[0])[:200]
     reference, reference_frames = "ffmpeg", frames
     try:
         sf_frames = sf.read(str(path), dtype="float32", always_2d=True)[0]
