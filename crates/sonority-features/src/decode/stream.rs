@@ -377,10 +377,19 @@ impl AudioStream {
                     FeatureError::Unsupported {
                         path: path.to_path_buf(),
                         reason: format!(
-                            "AAC with {} channel(s) or an extension (HE-AAC, a program config): \
-                             only AAC-LC mono and stereo are decoded; convert the file (e.g. \
-                             with ffmpeg to FLAC) to analyse it",
+                            "AAC with {} channel(s) or a program config element: the native AAC \
+                             decoder reads AAC-LC mono and stereo only",
                             params.channels.as_ref().map_or(0, |c| c.count())
+                        ),
+                    }
+                }
+                // A codec symphonia's containers know but nothing here decodes.
+                SymError::Unsupported(_) if codecs::undecoded_name(params.codec).is_some() => {
+                    FeatureError::Unsupported {
+                        path: path.to_path_buf(),
+                        reason: format!(
+                            "{} audio in a container read natively: no native decoder",
+                            codecs::undecoded_name(params.codec).unwrap_or("this")
                         ),
                     }
                 }
@@ -968,6 +977,11 @@ fn format_name(path: &Path, reason: &str) -> Option<String> {
     }
     if reason.starts_with("AAC") {
         return Some("multichannel AAC".to_string());
+    }
+    if let Some(codec) =
+        reason.strip_suffix(" audio in a container read natively: no native decoder")
+    {
+        return Some(codec.to_string());
     }
     let ext = path
         .extension()
