@@ -242,6 +242,32 @@ def garble(src, dst, at, length, seed):
     (OUT / dst).write_bytes(bytes(data))
 
 
+def with_sbr_fill(adts):
+    """Adds an ID_FIL element with an EXT_SBR_DATA payload before the ID_END element of every
+    ADTS frame (no CRC, one raw data block per frame, as ffmpeg writes them)."""
+    out = bytearray()
+    at = 0
+    while at + 7 <= len(adts):
+        head = adts[at:at + 7]
+        length = ((head[3] & 0x03) << 11) | (head[4] << 3) | (head[5] >> 5)
+        assert head[0] == 0xFF and head[1] & 0xF6 == 0xF0 and head[1] & 1, "ADTS without CRC"
+        bits = "".join(f"{b:08b}" for b in adts[at + 7:at + length])
+        end = bits.rstrip("0")
+        assert end.endswith("111"), "no ID_END"
+        # ID_FIL (110), count 1, then one byte: extension type EXT_SBR_DATA (1101) and 4 bits.
+        bits = end[:-3] + "110" + "0001" + "1101" + "0000" + "111"
+        bits += "0" * (-len(bits) % 8)
+        payload = bytes(int(bits[i:i + 8], 2) for i in range(0, len(bits), 8))
+        new_len = 7 + len(payload)
+        head = bytearray(head)
+        head[3] = (head[3] & 0xFC) | (new_len >> 11)
+        head[4] = (new_len >> 3) & 0xFF
+        head[5] = ((new_len & 0x07) << 5) | (head[5] & 0x1F)
+        out += head + payload
+        at += length
+    return bytes(out)
+
+
 def build_bad():
     # Truncated files: the audio up to the cut must come out, with a warning.
     truncate("wav_s16.wav", "trunc_wav.wav", 0.6)
@@ -268,6 +294,14 @@ def build_bad():
     # decodes a real 5.1 mix wrongly): a clear Unsupported error.
     encode("m4a_aac_5_1.m4a", 48000, 6, 0.2, ["-c:a", "aac", "-b:a", "192k"])
     BAD.append(("m4a_aac_5_1.m4a", {"error": "Unsupported"}))
+
+    # Implicitly signalled HE-AAC, made by hand (no HE-AAC encoder here): an AAC-LC ADTS
+    # stream whose every frame gets an SBR fill element before its END element. A decoder
+    # without SBR must refuse it rather than decode the half-rate core as the track.
+    encode("tmp_lc.aac", 22050, 2, 0.5, ["-c:a", "aac", "-b:a", "64k", "-f", "adts"])
+    (OUT / "aac_implicit_sbr.aac").write_bytes(with_sbr_fill((OUT / "tmp_lc.aac").read_bytes()))
+    (OUT / "tmp_lc.aac").unlink()
+    BAD.append(("aac_implicit_sbr.aac", {"error": "Unsupported"}))
 
     (OUT / "empty.wav").write_bytes(b"")
     BAD.append(("empty.wav", {"error": "NoAudio"}))

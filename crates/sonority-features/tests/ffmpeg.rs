@@ -265,6 +265,24 @@ fn native_only_refuses_what_needs_ffmpeg_and_ffmpeg_reads_everything() {
     }
 }
 
+/// Implicitly signalled HE-AAC (SBR data only inside the bitstream, fixtures/decode/
+/// aac_implicit_sbr.aac, made by hand): the native decoder would have decoded its 22.05 kHz
+/// core as the track; it is refused natively and goes to ffmpeg, which decodes SBR (44.1 kHz,
+/// twice the frames).
+#[test]
+fn implicit_he_aac_goes_to_ffmpeg() {
+    if !have_ffmpeg("he-aac") {
+        return;
+    }
+    let path = dir().join("../decode/aac_implicit_sbr.aac");
+    let err = decode_file_with(&path, Decoder::Native).expect_err("refused natively");
+    assert!(err.to_string().contains("HE-AAC"), "{err}");
+    let audio = decode_file(&path).expect("ffmpeg decodes it");
+    assert_eq!(audio.decoder, Decoder::Ffmpeg);
+    assert_eq!(audio.sample_rate, 44100);
+    assert_eq!(audio.samples.len(), 24576);
+}
+
 #[test]
 fn ffmpeg_errors_name_the_file_and_say_what_ffmpeg_said() {
     if !have_ffmpeg("errors") {

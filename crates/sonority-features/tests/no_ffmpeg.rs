@@ -31,6 +31,7 @@ fn without_ffmpeg_the_error_says_which_format_needs_it_and_how_to_install_it() {
         ("ffmpeg/aac_5_1.m4a", "multichannel AAC"),
         ("ffmpeg/mp3_in_wav.wav", "MP3 inside WAV"),
         ("ffmpeg/ac3_in_mka.mka", "AC-3"),
+        ("decode/aac_implicit_sbr.aac", "HE-AAC"),
     ] {
         let err = decode_file(&fixture(name)).expect_err(name);
         let message = err.to_string();

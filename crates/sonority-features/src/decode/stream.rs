@@ -156,7 +156,7 @@ impl AudioStream {
                 let format = format_name(path, "").unwrap_or_else(|| "audio".to_string());
                 Self::open_ffmpeg(path, &format)
             }
-            Decoder::Auto => match Self::open_native(path) {
+            Decoder::Auto => match Self::open_native_checked(path) {
                 Err(FeatureError::Unsupported { reason, .. }) => {
                     let named = format_name(path, &reason);
                     if !ffmpeg::ffmpeg_available() {
@@ -213,6 +213,20 @@ impl AudioStream {
         stream.decoder = Decoder::Ffmpeg;
         // A capacity hint only: ffmpeg's own decode decides the length.
         stream.duration_hint = expected;
+        Ok(stream)
+    }
+
+    /// [`AudioStream::open_native`], plus a look at the first AAC packet: implicitly signalled
+    /// HE-AAC shows only there (the native decoder refuses it then), and `auto` must hand such
+    /// a file to ffmpeg before decoding starts.
+    fn open_native_checked(path: &Path) -> Result<Self> {
+        let stream = Self::open_native(path)?;
+        if stream.codec == "aac" {
+            let mut first = Self::open_native(path)?;
+            if let Err(e @ FeatureError::Unsupported { .. }) = first.next_chunk() {
+                return Err(e);
+            }
+        }
         Ok(stream)
     }
 
@@ -517,6 +531,16 @@ impl AudioStream {
                     }
                 }
                 Step::Ignore => {}
+                // Patched symphonia-codec-aac: SBR data in an AAC-LC stream (vendor/README.md).
+                Step::Skip(SymError::Unsupported(what)) if what.contains("SBR") => {
+                    self.done = true;
+                    return Err(FeatureError::Unsupported {
+                        path: self.path.clone(),
+                        reason: "HE-AAC (spectral band replication found in the AAC bitstream, \
+                                 signalled implicitly); the native AAC decoder reads AAC-LC only"
+                            .to_string(),
+                    });
+                }
                 Step::Skip(e) => self.skip_packet(e)?,
                 Step::RateChange(rate) => {
                     let message = format!(
