@@ -13,9 +13,12 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-/// The decode fixture that needs ffmpeg (5.1 AAC): analysed through it when it is installed,
-/// else failed with an error asking for it.
-const NEEDS_FFMPEG: &str = "decode/m4a_aac_5_1.m4a";
+/// The decode fixtures that need ffmpeg (5.1 AAC, implicit HE-AAC) and their channel counts:
+/// analysed through it when it is installed, else failed with an error asking for it.
+const NEEDS_FFMPEG: &[(&str, u32)] = &[
+    ("decode/m4a_aac_5_1.m4a", 6),
+    ("decode/aac_implicit_sbr.aac", 2),
+];
 
 /// The decode fixtures that cannot give features, and why.
 const BAD_DECODE: &[(&str, &str)] = &[
@@ -48,29 +51,31 @@ fn first_run_analyses_audio_records_failures_and_rerun_skips_everything() {
     let first = run(&mut store, &lib.root, &options());
     let report = &first.report;
     let found = report.found;
-    assert_eq!(found, 84, "10 synthetic + 2 junk + 24 real + 48 decode");
+    assert_eq!(found, 85, "10 synthetic + 2 junk + 24 real + 49 decode");
     assert_eq!(report.analysed + report.failed.len(), found);
     assert_eq!(report.unchanged + report.known_failures + report.removed, 0);
     assert!(!report.cancelled);
 
     let failed: BTreeSet<PathBuf> = report.failed.iter().map(|f| f.path.clone()).collect();
     let mut expected: BTreeSet<PathBuf> = BAD_DECODE.iter().map(|(p, _)| lib.path(p)).collect();
-    let aac = store
-        .track_by_path(&lib.path(NEEDS_FFMPEG))
-        .expect("query")
-        .expect("stored");
-    if sonority_features::ffmpeg_available() {
-        assert_eq!(
-            aac.codec.as_deref(),
-            Some("aac via ffmpeg"),
-            "{:?}",
-            aac.error
-        );
-        assert_eq!(aac.channels, Some(6));
-    } else {
-        let error = aac.error.expect("error stored");
-        assert!(error.contains("install ffmpeg"), "{error}");
-        expected.insert(lib.path(NEEDS_FFMPEG));
+    for &(rel, channels) in NEEDS_FFMPEG {
+        let aac = store
+            .track_by_path(&lib.path(rel))
+            .expect("query")
+            .expect("stored");
+        if sonority_features::ffmpeg_available() {
+            assert_eq!(
+                aac.codec.as_deref(),
+                Some("aac via ffmpeg"),
+                "{:?}",
+                aac.error
+            );
+            assert_eq!(aac.channels, Some(channels));
+        } else {
+            let error = aac.error.expect("error stored");
+            assert!(error.contains("install ffmpeg"), "{error}");
+            expected.insert(lib.path(rel));
+        }
     }
     assert_eq!(failed, expected);
     for (rel, why) in BAD_DECODE {
