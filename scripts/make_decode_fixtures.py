@@ -24,6 +24,7 @@ Needs ffmpeg/ffprobe (5.x with libmp3lame, libvorbis, libopus) and numpy.
 
 import json
 import os
+import re
 import struct
 import subprocess
 import sys
@@ -215,11 +216,16 @@ def build_good():
     encode("opus_mono.opus", 48000, 1, 1.0, ["-c:a", "libopus", "-b:a", "24k"])
     # 5.1: channel mapping family 1, libopus's multistream decoder.
     encode("opus_5_1.opus", 48000, 6, 0.3, ["-c:a", "libopus", "-b:a", "96k"])
+    # libvorbis's 5.1 mapping chains its coupling steps ((0,2), (3,4), (0,1), (0,3)), which a
+    # decoder must undo from the last to the first; its 7.1 mapping codes 8 uncoupled channels
+    # with one residue of type 1, whose partition classes must stay per channel.
+    encode("ogg_vorbis_5_1.ogg", 44100, 6, 1.5, ["-c:a", "libvorbis", "-q:a", "1"])
+    encode("ogg_vorbis_7_1.ogg", 44100, 8, 1.5, ["-c:a", "libvorbis", "-q:a", "1"])
     GOOD.extend((n, False) for n in [
         "mp3_cbr.mp3", "mp3_vbr.mp3", "mp3_mono_22k.mp3", "mp3_cbr_noxing.mp3",
         "mp3_vbr_noxing_quiet_end.mp3", "ogg_vorbis.ogg", "m4a_aac.m4a",
         "m4a_aac_mono_48k.m4a", "m4a_aac_96k.m4a", "opus_stereo.opus", "opus_mono.opus",
-        "opus_5_1.opus"])
+        "opus_5_1.opus", "ogg_vorbis_5_1.ogg", "ogg_vorbis_7_1.ogg"])
 
 
 def truncate(src, dst, fraction):
@@ -234,6 +240,32 @@ def garble(src, dst, at, length, seed):
     start = int(len(data) * at)
     data[start:start + length] = rng.integers(0, 256, size=length, dtype=np.uint8).tobytes()
     (OUT / dst).write_bytes(bytes(data))
+
+
+def with_sbr_fill(adts):
+    """Adds an ID_FIL element with an EXT_SBR_DATA payload before the ID_END element of every
+    ADTS frame (no CRC, one raw data block per frame, as ffmpeg writes them)."""
+    out = bytearray()
+    at = 0
+    while at + 7 <= len(adts):
+        head = adts[at:at + 7]
+        length = ((head[3] & 0x03) << 11) | (head[4] << 3) | (head[5] >> 5)
+        assert head[0] == 0xFF and head[1] & 0xF6 == 0xF0 and head[1] & 1, "ADTS without CRC"
+        bits = "".join(f"{b:08b}" for b in adts[at + 7:at + length])
+        end = bits.rstrip("0")
+        assert end.endswith("111"), "no ID_END"
+        # ID_FIL (110), count 1, then one byte: extension type EXT_SBR_DATA (1101) and 4 bits.
+        bits = end[:-3] + "110" + "0001" + "1101" + "0000" + "111"
+        bits += "0" * (-len(bits) % 8)
+        payload = bytes(int(bits[i:i + 8], 2) for i in range(0, len(bits), 8))
+        new_len = 7 + len(payload)
+        head = bytearray(head)
+        head[3] = (head[3] & 0xFC) | (new_len >> 11)
+        head[4] = (new_len >> 3) & 0xFF
+        head[5] = ((new_len & 0x07) << 5) | (head[5] & 0x1F)
+        out += head + payload
+        at += length
+    return bytes(out)
 
 
 def build_bad():
@@ -262,6 +294,14 @@ def build_bad():
     # decodes a real 5.1 mix wrongly): a clear Unsupported error.
     encode("m4a_aac_5_1.m4a", 48000, 6, 0.2, ["-c:a", "aac", "-b:a", "192k"])
     BAD.append(("m4a_aac_5_1.m4a", {"error": "Unsupported"}))
+
+    # Implicitly signalled HE-AAC, made by hand (no HE-AAC encoder here): an AAC-LC ADTS
+    # stream whose every frame gets an SBR fill element before its END element. A decoder
+    # without SBR must refuse it rather than decode the half-rate core as the track.
+    encode("tmp_lc.aac", 22050, 2, 0.5, ["-c:a", "aac", "-b:a", "64k", "-f", "adts"])
+    (OUT / "aac_implicit_sbr.aac").write_bytes(with_sbr_fill((OUT / "tmp_lc.aac").read_bytes()))
+    (OUT / "tmp_lc.aac").unlink()
+    BAD.append(("aac_implicit_sbr.aac", {"error": "Unsupported"}))
 
     (OUT / "empty.wav").write_bytes(b"")
     BAD.append(("empty.wav", {"error": "NoAudio"}))
@@ -306,7 +346,8 @@ def record(name, lossless, expect=None):
         return entry
     entry["frames"] = int(frames.shape[0])
     if stderr:
-        entry["ffmpeg_stderr"] = stderr.splitlines()[0][:200]
+        # Without the decoder's address ("[flac @ 0x5560...]"), so reruns write the same file.
+        entry["ffmpeg_stderr"] = re.sub(r" @ 0x[0-9a-f]+\]", "]", stderr.splitlines()[0])[:200]
     reference, reference_frames = "ffmpeg", frames
     try:
         sf_frames = sf.read(str(path), dtype="float32", always_2d=True)[0]

@@ -14,6 +14,50 @@ pub enum ResamplerKind {
     Rubato,
 }
 
+/// Which decoder reads the files.
+///
+/// `Auto` decodes natively (symphonia, libopus, our WAV reader) and hands a file to an
+/// `ffmpeg` executable on `PATH` only when the native decoders cannot read it (WMA, APE,
+/// WavPack, Musepack, TTA, DSD, AC-3, DTS, AMR, Speex, multichannel or HE-AAC, MP3 inside WAV,
+/// ...). Without ffmpeg such files fail with [`FeatureError::NeedsFfmpeg`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum Decoder {
+    /// Native decoding, ffmpeg for what it cannot read (when ffmpeg is installed).
+    #[default]
+    Auto,
+    /// Native decoding only: never runs ffmpeg.
+    Native,
+    /// Every file through ffmpeg (an error when ffmpeg is not installed).
+    Ffmpeg,
+}
+
+impl Decoder {
+    /// The name used on the command line and in JSON: "auto", "native" or "ffmpeg".
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Decoder::Auto => "auto",
+            Decoder::Native => "native",
+            Decoder::Ffmpeg => "ffmpeg",
+        }
+    }
+}
+
+impl std::str::FromStr for Decoder {
+    type Err = FeatureError;
+
+    fn from_str(s: &str) -> Result<Self> {
+        match s {
+            "auto" => Ok(Decoder::Auto),
+            "native" => Ok(Decoder::Native),
+            "ffmpeg" => Ok(Decoder::Ffmpeg),
+            other => Err(FeatureError::Config(format!(
+                "decoder {other:?} is not one of auto, native, ffmpeg"
+            ))),
+        }
+    }
+}
+
 /// Parameters of the analysis. `FeatureConfig::default()` reproduces librosa's defaults.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FeatureConfig {
@@ -29,6 +73,10 @@ pub struct FeatureConfig {
     pub n_mfcc: usize,
     /// The resampler.
     pub resampler: ResamplerKind,
+    /// Which decoder reads the files (absent in configurations saved before it existed:
+    /// `Auto`).
+    #[serde(default)]
+    pub decoder: Decoder,
 }
 
 impl Default for FeatureConfig {
@@ -40,6 +88,7 @@ impl Default for FeatureConfig {
             n_mels: 128,
             n_mfcc: 20,
             resampler: ResamplerKind::SoxrHq,
+            decoder: Decoder::Auto,
         }
     }
 }

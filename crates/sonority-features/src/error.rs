@@ -64,6 +64,29 @@ pub enum FeatureError {
         /// Where the first one is, in seconds.
         position_s: f64,
     },
+    /// No native decoder reads this file and no `ffmpeg` executable is on `PATH` (with the
+    /// `auto` decoder), or `ffmpeg` was asked for and is not there.
+    #[error(
+        "{}: {format} is not decoded without ffmpeg ({reason}); install ffmpeg (e.g. `apt install \
+         ffmpeg`, `brew install ffmpeg`) to analyse {format} files",
+        path.display()
+    )]
+    NeedsFfmpeg {
+        /// The file.
+        path: PathBuf,
+        /// The format in words ("WMA", "multichannel AAC", "HE-AAC", "MP3 inside WAV", ...).
+        format: String,
+        /// Why the native decoders refused it.
+        reason: String,
+    },
+    /// ffmpeg ran but decoded nothing from the file, or could not be run.
+    #[error("{}: ffmpeg could not decode it: {reason}", path.display())]
+    Ffmpeg {
+        /// The file.
+        path: PathBuf,
+        /// What ffmpeg said (its error output), or why it could not be run.
+        reason: String,
+    },
     /// The resampler failed.
     #[error("resampling from {from_hz} Hz to {to_hz} Hz failed: {reason}")]
     Resample {

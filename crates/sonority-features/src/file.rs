@@ -2,7 +2,7 @@
 //! chunk.
 
 use crate::analyze::{Detail, Finished, Replay, SignalAnalysis, StreamAnalyzer};
-use crate::config::FeatureConfig;
+use crate::config::{Decoder, FeatureConfig};
 use crate::decode::{AudioStream, DecodeWarning};
 use crate::error::{FeatureError, Result};
 use crate::resample::{output_len, Resampler};
@@ -17,12 +17,20 @@ pub struct SourceInfo {
     pub sample_rate: u32,
     /// The file's channel count.
     pub channels: usize,
-    /// Short codec name ("flac", "mp3", "aac", ...).
+    /// Short codec name ("flac", "mp3", "aac", "wmav2", ...).
     pub codec: String,
+    /// The decoder that read the file: [`Decoder::Native`] or [`Decoder::Ffmpeg`] (absent in
+    /// analyses saved before it was recorded: native).
+    #[serde(default = "native")]
+    pub decoder: Decoder,
     /// Mono frames decoded at the native rate.
     pub n_frames: u64,
     /// Duration in seconds.
     pub duration_s: f64,
+}
+
+fn native() -> Decoder {
+    Decoder::Native
 }
 
 /// The analysis of one file.
@@ -69,7 +77,7 @@ pub fn analyze_file_with(
     detail: Detail,
 ) -> Result<FileAnalysis> {
     config.check()?;
-    let mut stream = AudioStream::open(path)?;
+    let mut stream = AudioStream::open_with(path, config.decoder)?;
     let native = stream.sample_rate();
     let rate = config.sample_rate.unwrap_or(native);
     let expected = stream
@@ -101,13 +109,15 @@ pub fn analyze_file_with(
         sample_rate: native,
         channels: stream.channels(),
         codec: stream.codec().to_string(),
+        decoder: stream.decoder(),
         n_frames: stream.frames_decoded(),
         duration_s: stream.frames_decoded() as f64 / f64::from(native),
     };
     let warnings = stream.into_warnings();
     let analysis = match analyzer.finish()? {
         Finished::Done(a) => a,
-        Finished::Replay(replay) => second_pass(path, config, rate, *replay)?,
+        // The second pass decodes with the decoder the first one ended up with.
+        Finished::Replay(replay) => second_pass(path, config, source.decoder, rate, *replay)?,
     };
     Ok(FileAnalysis {
         path: path.to_path_buf(),
@@ -121,10 +131,11 @@ pub fn analyze_file_with(
 fn second_pass(
     path: &Path,
     config: &FeatureConfig,
+    decoder: Decoder,
     rate: u32,
     mut replay: Replay,
 ) -> Result<SignalAnalysis> {
-    let mut stream = AudioStream::open(path)?;
+    let mut stream = AudioStream::open_with(path, decoder)?;
     let mut resampler = Resampler::new(stream.sample_rate(), rate, config.resampler)?;
     while let Some(chunk) = stream.next_chunk()? {
         replay.push(resampler.push(chunk)?)?;

@@ -12,8 +12,8 @@ pub mod resample;
 mod simd;
 mod spare;
 
-pub use config::{FeatureConfig, ResamplerKind};
-pub use decode::{decode_file, DecodeWarning, DecodedAudio};
+pub use config::{Decoder, FeatureConfig, ResamplerKind};
+pub use decode::{decode_file, decode_file_with, ffmpeg_available, DecodeWarning, DecodedAudio};
 pub use error::{FeatureError, Result};
 pub use resample::resample;
 

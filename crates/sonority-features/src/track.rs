@@ -16,11 +16,19 @@ use std::sync::Arc;
 /// bits on every machine, where libm's picks an FMA or a plain variant by CPU), moving the dB
 /// mel and contrast values by at most 2 ulp of f64; chroma products leave out weights below
 /// 1e-10 of their bin's largest (values move by at most 1.2e-9 of the frame's largest).
-pub const ANALYSIS_VERSION: u32 = 3;
+/// Version 4: multichannel Vorbis decoded right (every 5.1 file from libvorbis, and quad, 5.0,
+/// 6.1 and 7.1 ones, were wrong by up to 31% in RMS); files that failed before (multichannel
+/// AAC, formats only ffmpeg reads) are tried again.
+pub const ANALYSIS_VERSION: u32 = 4;
 
 impl FeatureConfig {
     /// A string that changes whenever the values of an analysis would change: this crate's
     /// [`ANALYSIS_VERSION`] and every parameter.
+    ///
+    /// The decoder choice appears only as `;decoder=ffmpeg`, when every file is to go through
+    /// ffmpeg: `auto` and `native` decode every natively readable file the same way, so they
+    /// share a version (and stores made before the choice existed stay valid); a file `auto`
+    /// hands to ffmpeg records that in [`crate::SourceInfo::decoder`].
     pub fn analysis_version(&self) -> String {
         let sr = self
             .sample_rate
@@ -29,8 +37,12 @@ impl FeatureConfig {
             crate::ResamplerKind::SoxrHq => "soxr_hq",
             crate::ResamplerKind::Rubato => "rubato",
         };
+        let decoder = match self.decoder {
+            crate::Decoder::Ffmpeg => ";decoder=ffmpeg",
+            crate::Decoder::Auto | crate::Decoder::Native => "",
+        };
         format!(
-            "sonority-features/{ANALYSIS_VERSION};sr={sr};n_fft={};hop={};n_mels={};n_mfcc={};resampler={resampler}",
+            "sonority-features/{ANALYSIS_VERSION};sr={sr};n_fft={};hop={};n_mels={};n_mfcc={};resampler={resampler}{decoder}",
             self.n_fft, self.hop_length, self.n_mels, self.n_mfcc
         )
     }
@@ -255,5 +267,24 @@ mod tests {
             ..FeatureConfig::default()
         };
         assert_ne!(a.analysis_version(), b.analysis_version());
+    }
+
+    #[test]
+    fn only_forced_ffmpeg_changes_the_version() {
+        use crate::Decoder;
+        let with = |decoder| FeatureConfig {
+            decoder,
+            ..FeatureConfig::default()
+        };
+        let auto = with(Decoder::Auto).analysis_version();
+        assert_eq!(auto, with(Decoder::Native).analysis_version());
+        assert!(!auto.contains("decoder"), "{auto}");
+        let ffmpeg = with(Decoder::Ffmpeg).analysis_version();
+        assert_eq!(ffmpeg, format!("{auto};decoder=ffmpeg"));
+        // A configuration saved before the decoder existed reads as auto.
+        let mut saved = serde_json::to_value(with(Decoder::Auto)).expect("serialise");
+        saved.as_object_mut().expect("object").remove("decoder");
+        let back: FeatureConfig = serde_json::from_value(saved).expect("parse");
+        assert_eq!(back.decoder, Decoder::Auto);
     }
 }

@@ -28,8 +28,8 @@ use crate::tags::{read_tags, Tags};
 use rayon::prelude::*;
 use serde::Serialize;
 use sonority_features::{
-    analyze_file_with, DecodeWarning, Detail, FeatureConfig, FeatureError, FeatureLayout,
-    FileAnalysis, SourceInfo, TrackFeatures,
+    analyze_file_with, ffmpeg_available, DecodeWarning, Decoder, Detail, FeatureConfig,
+    FeatureError, FeatureLayout, FileAnalysis, SourceInfo, TrackFeatures,
 };
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -171,7 +171,11 @@ pub fn analyze_library(
     progress(ProgressEvent::Phase {
         phase: Phase::Scanning,
     });
-    let scanned = scan::scan(root, &options.scan, &mut |found| {
+    // Formats only ffmpeg decodes are analysed when it is there and may be used.
+    let mut scan_options = options.scan.clone();
+    scan_options.ffmpeg_formats |=
+        options.features.decoder != Decoder::Native && ffmpeg_available();
+    let scanned = scan::scan(root, &scan_options, &mut |found| {
         progress(ProgressEvent::Scanned { found })
     })?;
     for error in &scanned.errors {

@@ -23,12 +23,20 @@ pub const AUDIO_EXTENSIONS: &[&str] = &[
     "oga", "opus", "m4a", "mp4", "m4b", "alac", "aac", "adts", "caf", "mka", "webm",
 ];
 
-/// The extensions (lower case) of audio formats that `sonority-features` does not decode
-/// (WMA, Monkey's Audio, WavPack, Musepack, TTA, DSD, AC-3, DTS, AMR, Speex, RealAudio, MIDI):
-/// such files are counted, so that a run can say what it left out, and not analysed.
+/// The extensions (lower case) of audio formats that `sonority-features` decodes only through
+/// ffmpeg (WMA, Monkey's Audio, WavPack, Musepack, TTA, DSD, AC-3, DTS, AMR, Speex,
+/// RealAudio): audio candidates when [`ScanOptions::ffmpeg_formats`] is set, else counted as
+/// left out.
+pub const FFMPEG_AUDIO_EXTENSIONS: &[&str] = &[
+    "wma", "ape", "wv", "mpc", "tta", "dsf", "dff", "ac3", "eac3", "dts", "amr", "spx", "ra", "rm",
+];
+
+/// The extensions (lower case) of audio formats that `sonority-features` may not decode: those
+/// of [`FFMPEG_AUDIO_EXTENSIONS`] (without ffmpeg) and MIDI (notes, not sound): such files are
+/// counted, so that a run can say what it left out, and not analysed.
 pub const UNDECODED_AUDIO_EXTENSIONS: &[&str] = &[
-    "wma", "ape", "wv", "mpc", "tta", "dsf", "dff", "ac3", "dts", "amr", "spx", "ra", "rm", "mid",
-    "midi",
+    "wma", "ape", "wv", "mpc", "tta", "dsf", "dff", "ac3", "eac3", "dts", "amr", "spx", "ra", "rm",
+    "mid", "midi",
 ];
 
 /// How to scan.
@@ -39,6 +47,10 @@ pub struct ScanOptions {
     /// Follow symbolic links to files and folders (default: true). Loops are detected and
     /// reported. When false, links are ignored.
     pub follow_links: bool,
+    /// Also list the formats only ffmpeg decodes ([`FFMPEG_AUDIO_EXTENSIONS`]) as audio
+    /// candidates (default: false; the analysis sets it when ffmpeg is installed and the
+    /// decoder is not `native`).
+    pub ffmpeg_formats: bool,
 }
 
 impl Default for ScanOptions {
@@ -46,6 +58,7 @@ impl Default for ScanOptions {
         Self {
             include_hidden: false,
             follow_links: true,
+            ffmpeg_formats: false,
         }
     }
 }
@@ -120,6 +133,15 @@ pub fn has_audio_extension(path: &Path) -> bool {
         .is_some_and(|e| AUDIO_EXTENSIONS.iter().any(|a| a.eq_ignore_ascii_case(e)))
 }
 
+/// True when the extension of `path` is one of [`FFMPEG_AUDIO_EXTENSIONS`], in any case.
+pub fn has_ffmpeg_extension(path: &Path) -> bool {
+    path.extension().and_then(|e| e.to_str()).is_some_and(|e| {
+        FFMPEG_AUDIO_EXTENSIONS
+            .iter()
+            .any(|a| a.eq_ignore_ascii_case(e))
+    })
+}
+
 /// The extension of `path`, lower case, when it is one of [`UNDECODED_AUDIO_EXTENSIONS`].
 fn undecoded_extension(path: &Path) -> Option<String> {
     let ext = path.extension()?.to_str()?.to_ascii_lowercase();
@@ -171,7 +193,9 @@ pub fn scan(
         if !file_type.is_file() {
             continue;
         }
-        if !has_audio_extension(entry.path()) {
+        let candidate = has_audio_extension(entry.path())
+            || (options.ffmpeg_formats && has_ffmpeg_extension(entry.path()));
+        if !candidate {
             if let Some(ext) = undecoded_extension(entry.path()) {
                 *undecoded.entry(ext).or_insert(0) += 1;
             }
@@ -319,6 +343,30 @@ mod tests {
             .collect();
         assert_eq!(undecoded, [("ape", 1), ("wma", 2)]);
         assert!(result.files.iter().all(|f| f.size == 1 && f.mtime_ns > 0));
+
+        // With ffmpeg, WMA and APE are audio candidates; MIDI stays left out.
+        touch(&dir.path().join("d/song.mid"));
+        let with_ffmpeg = ScanOptions {
+            ffmpeg_formats: true,
+            ..ScanOptions::default()
+        };
+        let result = scan(dir.path(), &with_ffmpeg, &mut |_| {}).expect("scan");
+        assert_eq!(
+            names(&result),
+            [
+                "a/track.Mp3",
+                "b/Song.FLAC",
+                "c/z.opus",
+                "d/one.wma",
+                "d/three.ape",
+                "d/two.WMA"
+            ]
+        );
+        assert_eq!(
+            result.undecoded.into_iter().collect::<Vec<_>>(),
+            [("mid".to_string(), 1)]
+        );
+        std::fs::remove_file(dir.path().join("d/song.mid")).expect("remove");
 
         let all = ScanOptions {
             include_hidden: true,

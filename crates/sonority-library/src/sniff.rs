@@ -72,6 +72,13 @@ pub fn sniff_bytes(bytes: &[u8], whole_file: bool) -> Sniffed {
     if at(0, b"ID3") {
         return Sniffed::Audio("id3");
     }
+    // Formats `sonority-features` reads through ffmpeg (when it is installed).
+    if let Some(kind) = ffmpeg_format(bytes) {
+        return Sniffed::Audio(kind);
+    }
+    if at(0, b"MThd") {
+        return Sniffed::NotAudio("MIDI file (notes, not sound)");
+    }
     if at(0, &[0xFF, 0xD8, 0xFF]) {
         return Sniffed::NotAudio("JPEG image");
     }
@@ -95,6 +102,45 @@ pub fn sniff_bytes(bytes: &[u8], whole_file: bool) -> Sniffed {
     } else {
         Sniffed::NotAudio("unrecognised content")
     }
+}
+
+/// The formats only ffmpeg decodes, by their magic numbers: "asf" (WMA), "ape", "wavpack",
+/// "musepack", "tta", "dsf", "dff", "ac3" (and E-AC-3), "dts", "amr", "realaudio".
+fn ffmpeg_format(bytes: &[u8]) -> Option<&'static str> {
+    let at = |offset: usize, magic: &[u8]| bytes.get(offset..offset + magic.len()) == Some(magic);
+    const ASF: [u8; 8] = [0x30, 0x26, 0xB2, 0x75, 0x8E, 0x66, 0xCF, 0x11];
+    const DTS: [[u8; 4]; 4] = [
+        [0x7F, 0xFE, 0x80, 0x01],
+        [0xFE, 0x7F, 0x01, 0x80],
+        [0x1F, 0xFF, 0xE8, 0x00],
+        [0xFF, 0x1F, 0x00, 0xE8],
+    ];
+    let kind = if at(0, &ASF) {
+        "asf"
+    } else if at(0, b"MAC ") {
+        "ape"
+    } else if at(0, b"wvpk") {
+        "wavpack"
+    } else if at(0, b"MPCK") || at(0, b"MP+") {
+        "musepack"
+    } else if at(0, b"TTA1") {
+        "tta"
+    } else if at(0, b"DSD ") {
+        "dsf"
+    } else if at(0, b"FRM8") {
+        "dff"
+    } else if at(0, &[0x0B, 0x77]) {
+        "ac3"
+    } else if DTS.iter().any(|magic| at(0, magic)) {
+        "dts"
+    } else if at(0, b"#!AMR") {
+        "amr"
+    } else if at(0, b".ra\xfd") || at(0, b".RMF") {
+        "realaudio"
+    } else {
+        return None;
+    };
+    Some(kind)
 }
 
 /// Looks for MPEG audio or ADTS frames: a valid frame header followed, at the frame's length,
@@ -233,6 +279,42 @@ fn looks_like_text(bytes: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn formats_ffmpeg_decodes_are_audio() {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/ffmpeg");
+        for (name, kind) in [
+            ("wmav2.wma", "asf"),
+            ("wavpack_mono_22k.wv", "wavpack"),
+            ("tta_mono_22k.tta", "tta"),
+            ("ac3_5_1.ac3", "ac3"),
+            ("eac3_stereo.eac3", "ac3"),
+            ("dts_stereo.dts", "dts"),
+            ("real_144.ra", "realaudio"),
+            ("speex_16k.spx", "ogg"),
+            ("ac3_in_mka.mka", "matroska"),
+        ] {
+            assert_eq!(
+                sniff_file(&dir.join(name)).expect("read"),
+                Sniffed::Audio(kind),
+                "{name}"
+            );
+        }
+        for (magic, kind) in [
+            (&b"MAC \x96\x0f"[..], "ape"),
+            (b"MPCK", "musepack"),
+            (b"MP+\x17", "musepack"),
+            (b"DSD \x1c\0\0\0", "dsf"),
+            (b"FRM8\0\0", "dff"),
+            (b"#!AMR\n", "amr"),
+        ] {
+            assert_eq!(sniff_bytes(magic, true), Sniffed::Audio(kind));
+        }
+        assert_eq!(
+            sniff_bytes(b"MThd\0\0\0\x06", true),
+            Sniffed::NotAudio("MIDI file (notes, not sound)")
+        );
+    }
 
     #[test]
     fn containers_by_magic() {

@@ -67,7 +67,8 @@ pub struct TrackRow {
     pub sample_rate: Option<u32>,
     /// Channel count.
     pub channels: Option<u32>,
-    /// Short codec name ("flac", "mp3", "aac", "pcm_s16le", ...).
+    /// Short codec name ("flac", "mp3", "aac", "pcm_s16le", ...), followed by " via ffmpeg"
+    /// when ffmpeg decoded the file ("wmav2 via ffmpeg").
     pub codec: Option<String>,
     /// Artist, album, title, genre and track number read from the file.
     pub tags: Tags,

@@ -13,13 +13,19 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
+/// The decode fixtures that need ffmpeg (5.1 AAC, implicit HE-AAC) and their channel counts:
+/// analysed through it when it is installed, else failed with an error asking for it.
+const NEEDS_FFMPEG: &[(&str, u32)] = &[
+    ("decode/m4a_aac_5_1.m4a", 6),
+    ("decode/aac_implicit_sbr.aac", 2),
+];
+
 /// The decode fixtures that cannot give features, and why.
 const BAD_DECODE: &[(&str, &str)] = &[
     ("decode/channels0.wav", "invalid channel count"),
     ("decode/empty.wav", "not audio (empty file)"),
     ("decode/header_only.wav", "contains no audio"),
     ("decode/inf_f32.wav", "non-finite sample"),
-    ("decode/m4a_aac_5_1.m4a", "only AAC-LC mono and stereo"),
     ("decode/nan_f32.wav", "non-finite sample"),
     ("decode/rate0.wav", "invalid sample rate"),
     ("decode/text.mp3", "not audio (text file)"),
@@ -45,13 +51,32 @@ fn first_run_analyses_audio_records_failures_and_rerun_skips_everything() {
     let first = run(&mut store, &lib.root, &options());
     let report = &first.report;
     let found = report.found;
-    assert_eq!(found, 82, "10 synthetic + 2 junk + 24 real + 46 decode");
+    assert_eq!(found, 85, "10 synthetic + 2 junk + 24 real + 49 decode");
     assert_eq!(report.analysed + report.failed.len(), found);
     assert_eq!(report.unchanged + report.known_failures + report.removed, 0);
     assert!(!report.cancelled);
 
     let failed: BTreeSet<PathBuf> = report.failed.iter().map(|f| f.path.clone()).collect();
-    let expected: BTreeSet<PathBuf> = BAD_DECODE.iter().map(|(p, _)| lib.path(p)).collect();
+    let mut expected: BTreeSet<PathBuf> = BAD_DECODE.iter().map(|(p, _)| lib.path(p)).collect();
+    for &(rel, channels) in NEEDS_FFMPEG {
+        let aac = store
+            .track_by_path(&lib.path(rel))
+            .expect("query")
+            .expect("stored");
+        if sonority_features::ffmpeg_available() {
+            assert_eq!(
+                aac.codec.as_deref(),
+                Some("aac via ffmpeg"),
+                "{:?}",
+                aac.error
+            );
+            assert_eq!(aac.channels, Some(channels));
+        } else {
+            let error = aac.error.expect("error stored");
+            assert!(error.contains("install ffmpeg"), "{error}");
+            expected.insert(lib.path(rel));
+        }
+    }
     assert_eq!(failed, expected);
     for (rel, why) in BAD_DECODE {
         let row = store
@@ -66,7 +91,7 @@ fn first_run_analyses_audio_records_failures_and_rerun_skips_everything() {
         );
     }
     let errors = store.errors().expect("errors");
-    assert_eq!(errors.len(), BAD_DECODE.len());
+    assert_eq!(errors.len(), expected.len());
 
     // The symbolic link loop is reported, not followed; the hidden folder is skipped.
     assert!(report
@@ -114,7 +139,7 @@ fn first_run_analyses_audio_records_failures_and_rerun_skips_everything() {
     let status = store.status().expect("status");
     assert_eq!(status.tracks, found);
     assert_eq!(status.analysed, report.analysed);
-    assert_eq!(status.failed, BAD_DECODE.len());
+    assert_eq!(status.failed, expected.len());
     assert!((status.total_duration_s - report.audio_s).abs() < 1e-6);
     let version = FeatureConfig::default().analysis_version();
     assert_eq!(
@@ -137,7 +162,7 @@ fn first_run_analyses_audio_records_failures_and_rerun_skips_everything() {
     let r = &second.report;
     assert_eq!((r.analysed, r.failed.len(), r.removed), (0, 0, 0));
     assert_eq!(r.unchanged, report.analysed);
-    assert_eq!(r.known_failures, BAD_DECODE.len());
+    assert_eq!(r.known_failures, expected.len());
     assert!(second.done_paths().is_empty());
     eprintln!(
         "full test library ({found} files, {:.1} s of audio, 2 jobs): first run {:.3} s, \
@@ -157,7 +182,7 @@ fn first_run_analyses_audio_records_failures_and_rerun_skips_everything() {
         ..options()
     };
     let third = run(&mut store, &lib.root, &retry);
-    assert_eq!(third.report.failed.len(), BAD_DECODE.len());
+    assert_eq!(third.report.failed.len(), expected.len());
     assert_eq!(third.report.analysed, 0);
     assert_eq!(third.report.unchanged, report.analysed);
 }

@@ -3,6 +3,7 @@
 use crate::{db, interrupt, progress::AnalysisProgress};
 use anyhow::{Context, Result};
 use clap::Args;
+use sonority_features::Decoder;
 use sonority_library::{analyze_library, AnalyzeOptions, AnalyzeReport, Store};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -36,23 +37,73 @@ pub struct AnalyzeArgs {
     /// Print only failures and the final summary.
     #[arg(long, short = 'q')]
     pub quiet: bool,
+    /// Which decoder reads the files: native, and ffmpeg for what it cannot read (auto); or
+    /// only one of them.
+    #[arg(long, value_enum, default_value = "auto")]
+    pub decoder: DecoderArg,
 }
 
-/// What the scan left out because sonority does not decode it: `left out: 118 .wma and 2 .ape
-/// files ...`, or nothing when there were none.
-fn undecoded_line(undecoded: &std::collections::BTreeMap<String, usize>) -> Option<String> {
-    if undecoded.is_empty() {
-        return None;
+/// `--decoder auto|native|ffmpeg` (sonority_features::Decoder).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum DecoderArg {
+    /// Native decoders; ffmpeg (if installed) for the formats they cannot read.
+    Auto,
+    /// Native decoders only (formats such as WMA, APE, AC-3 are not analysed).
+    Native,
+    /// Every file through ffmpeg.
+    Ffmpeg,
+}
+
+impl From<DecoderArg> for Decoder {
+    fn from(arg: DecoderArg) -> Self {
+        match arg {
+            DecoderArg::Auto => Decoder::Auto,
+            DecoderArg::Native => Decoder::Native,
+            DecoderArg::Ffmpeg => Decoder::Ffmpeg,
+        }
     }
-    let parts: Vec<String> = undecoded
+}
+
+/// What the scan left out: `left out: 2 .ape, 118 .wma file(s) ...` (formats only ffmpeg
+/// decodes, without ffmpeg or with `--decoder native`) and `left out: 3 .mid file(s) ...`
+/// (MIDI), or nothing when there were none.
+fn undecoded_line(undecoded: &std::collections::BTreeMap<String, usize>) -> Option<String> {
+    let list = |midi: bool| -> Vec<String> {
+        undecoded
+            .iter()
+            .filter(|(ext, _)| (ext.as_str() == "mid" || ext.as_str() == "midi") == midi)
+            .map(|(ext, n)| format!("{n} .{ext}"))
+            .collect()
+    };
+    let (needs_ffmpeg, midi) = (list(false), list(true));
+    let mut lines = Vec::new();
+    if !needs_ffmpeg.is_empty() {
+        lines.push(format!(
+            "left out: {} file(s), formats sonority decodes only through ffmpeg (install ffmpeg, \
+             e.g. `apt install ffmpeg`, and keep the default --decoder auto to include them)",
+            needs_ffmpeg.join(", ")
+        ));
+    }
+    if !midi.is_empty() {
+        lines.push(format!(
+            "left out: {} file(s): MIDI holds notes, not sound (render it to audio to include it)",
+            midi.join(", ")
+        ));
+    }
+    (!lines.is_empty()).then(|| lines.join("\n"))
+}
+
+/// The failures that installing ffmpeg would fix (multichannel AAC, MP3 inside WAV, ... in
+/// files whose extension looked native), or nothing.
+fn needs_ffmpeg_line(report: &AnalyzeReport) -> Option<String> {
+    let n = report
+        .failed
         .iter()
-        .map(|(ext, n)| format!("{n} .{ext}"))
-        .collect();
-    Some(format!(
-        "left out: {} file(s), a format sonority does not decode (convert them, e.g. to FLAC \
-         with ffmpeg, to include them)",
-        parts.join(", ")
-    ))
+        .filter(|f| f.reason.contains("is not decoded without ffmpeg"))
+        .count();
+    (n > 0).then(|| {
+        format!("{n} of the failed file(s) need ffmpeg: install it (e.g. `apt install ffmpeg`)")
+    })
 }
 
 /// `sonority analyze`.
@@ -80,6 +131,7 @@ pub fn analyze_into(store: &mut Store, args: &AnalyzeArgs) -> Result<AnalyzeRepo
         ..AnalyzeOptions::default()
     };
     options.scan.include_hidden = args.hidden;
+    options.features.decoder = args.decoder.into();
     let cancel = interrupt::cancel_flag();
     let mut display = AnalysisProgress::new(args.quiet);
     let report = analyze_library(
@@ -110,6 +162,9 @@ pub fn print_summary(report: &AnalyzeReport) {
     }
     for e in &report.scan_errors {
         eprintln!("  not scanned: {}", e.message);
+    }
+    if let Some(line) = needs_ffmpeg_line(report) {
+        eprintln!("{line}");
     }
     if let Some(line) = undecoded_line(&report.undecoded) {
         eprintln!("{line}");
@@ -145,6 +200,16 @@ mod tests {
         let line = undecoded_line(&counts).expect("a line");
         assert!(
             line.starts_with("left out: 2 .ape, 118 .wma file(s)"),
+            "{line}"
+        );
+        assert!(line.contains("install ffmpeg"), "{line}");
+        let counts = BTreeMap::from([("mid".to_string(), 3), ("wma".to_string(), 1)]);
+        let line = undecoded_line(&counts).expect("lines");
+        let lines: Vec<&str> = line.lines().collect();
+        assert_eq!(lines.len(), 2, "{line}");
+        assert!(lines[0].starts_with("left out: 1 .wma file(s)"), "{line}");
+        assert!(
+            lines[1].starts_with("left out: 3 .mid file(s): MIDI"),
             "{line}"
         );
     }

@@ -1,5 +1,6 @@
 //! `sonority features FILE... [--json] [--frames]`.
 
+use super::analyze::DecoderArg;
 use anyhow::Result;
 use clap::Args;
 use serde_json::{json, Value};
@@ -25,12 +26,17 @@ pub struct FeaturesArgs {
     /// Analyse at the file's own sample rate instead of resampling to 22050 Hz.
     #[arg(long)]
     native_rate: bool,
+    /// Which decoder reads the files: native, and ffmpeg for what it cannot read (auto); or
+    /// only one of them. The decoder used is reported per file.
+    #[arg(long, value_enum, default_value = "auto")]
+    decoder: DecoderArg,
 }
 
 /// Runs the command; the exit code is 1 when any file failed.
 pub fn run(args: &FeaturesArgs) -> Result<ExitCode> {
     let config = FeatureConfig {
         sample_rate: if args.native_rate { None } else { Some(22050) },
+        decoder: args.decoder.into(),
         ..FeatureConfig::default()
     };
     // Frames are kept only when printed: without them memory stays bounded for any length.
@@ -83,6 +89,7 @@ fn document(a: &FileAnalysis, frames: bool) -> Value {
                 "sr": a.source.sample_rate,
                 "channels": a.source.channels,
                 "codec": a.source.codec,
+                "decoder": a.source.decoder.as_str(),
                 "n_frames": a.source.n_frames,
                 "duration_s": a.source.duration_s,
             }),
@@ -105,8 +112,12 @@ fn write_human(out: &mut impl Write, a: &FileAnalysis) -> io::Result<()> {
     writeln!(out, "{}", a.path.display())?;
     writeln!(
         out,
-        "  source     {} · {} Hz · {} ch · {:.2} s",
-        src.codec, src.sample_rate, src.channels, src.duration_s
+        "  source     {} · {} Hz · {} ch · {:.2} s · decoded by {}",
+        src.codec,
+        src.sample_rate,
+        src.channels,
+        src.duration_s,
+        src.decoder.as_str()
     )?;
     writeln!(
         out,

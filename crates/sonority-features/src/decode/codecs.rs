@@ -30,6 +30,28 @@ pub(crate) fn short_name(codec: AudioCodecId) -> String {
     }
 }
 
+/// The name in words of a codec symphonia knows but has no decoder for, for errors that ask
+/// for ffmpeg ("AC-3 audio in a .mka file").
+pub(crate) fn undecoded_name(codec: AudioCodecId) -> Option<&'static str> {
+    use symphonia::core::codecs::audio::well_known::*;
+    let name = match codec {
+        CODEC_ID_AC3 => "AC-3",
+        CODEC_ID_EAC3 => "E-AC-3",
+        CODEC_ID_AC4 => "AC-4",
+        CODEC_ID_DCA => "DTS",
+        CODEC_ID_WMA => "WMA",
+        CODEC_ID_SPEEX => "Speex",
+        CODEC_ID_MUSEPACK => "Musepack",
+        CODEC_ID_WAVPACK => "WavPack",
+        CODEC_ID_MONKEYS_AUDIO => "Monkey's Audio (APE)",
+        CODEC_ID_TTA => "TTA",
+        CODEC_ID_ATRAC1 | CODEC_ID_ATRAC3 | CODEC_ID_ATRAC3PLUS | CODEC_ID_ATRAC9 => "ATRAC",
+        CODEC_ID_RA10 | CODEC_ID_RA20 | CODEC_ID_SIPR | CODEC_ID_COOK => "RealAudio",
+        _ => return None,
+    };
+    Some(name)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -49,5 +71,7 @@ mod tests {
         assert_eq!(short_name(CODEC_ID_ALAC), "alac");
         assert_eq!(short_name(CODEC_ID_OPUS), "opus");
         assert!(short_name(CODEC_ID_WAVPACK).starts_with("unknown codec"));
+        assert_eq!(undecoded_name(CODEC_ID_WAVPACK), Some("WavPack"));
+        assert_eq!(undecoded_name(CODEC_ID_FLAC), None);
     }
 }

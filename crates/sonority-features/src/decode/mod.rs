@@ -3,7 +3,8 @@
 //! Formats are recognised from the content (the extension is only a hint): WAV (integer PCM of
 //! 8 to 32 bits, 32/64-bit float, WAVE_FORMAT_EXTENSIBLE), AIFF, FLAC, MP3, Ogg Vorbis, Ogg
 //! Opus (libopus), AAC and ALAC in MP4/M4A, and whatever else symphonia 0.6 decodes (CAF,
-//! Matroska/WebM audio, ADTS AAC, ADPCM WAV).
+//! Matroska/WebM audio, ADTS AAC, ADPCM WAV); with the [`Decoder::Auto`] choice (the
+//! default), anything else an `ffmpeg` executable on `PATH` decodes (the `ffmpeg` module).
 //!
 //! The signal is what `librosa.load(path, sr=None)` gives: libsndfile's integer scaling, the
 //! channels averaged in float32 in numpy's summation order, encoder delay and padding removed
@@ -17,6 +18,7 @@ mod aac_config;
 mod codecs;
 mod convert;
 mod end_trims;
+mod ffmpeg;
 mod mp4;
 mod mpa;
 mod ogg;
@@ -24,9 +26,10 @@ mod opus_channels;
 mod stream;
 mod wav;
 
+pub use ffmpeg::ffmpeg_available;
 pub use stream::AudioStream;
 
-use crate::config::ResamplerKind;
+use crate::config::{Decoder, ResamplerKind};
 use crate::error::Result;
 use crate::resample::Resampler;
 use std::path::Path;
@@ -51,6 +54,8 @@ pub struct DecodedAudio {
     pub channels: usize,
     /// Short codec name, e.g. "flac", "mp3", "aac", "opus", "pcm_s16le".
     pub codec: String,
+    /// The decoder that read the file: [`Decoder::Native`] or [`Decoder::Ffmpeg`].
+    pub decoder: Decoder,
     /// Problems that did not stop decoding.
     pub warnings: Vec<DecodeWarning>,
 }
@@ -71,17 +76,25 @@ pub struct ResampledAudio {
     pub channels: usize,
     /// Short codec name, as in [`DecodedAudio::codec`].
     pub codec: String,
+    /// The decoder that read the file: [`Decoder::Native`] or [`Decoder::Ffmpeg`].
+    pub decoder: Decoder,
     /// Problems that did not stop decoding.
     pub warnings: Vec<DecodeWarning>,
 }
 
-/// Decodes `path` completely and averages its channels to mono.
+/// Decodes `path` completely with the [`Decoder::Auto`] choice and averages its channels to
+/// mono.
 ///
 /// Errors are those of [`AudioStream::open`] and [`AudioStream::next_chunk`]; every one names
 /// the file. A truncated file or isolated damaged packets give the audio that could be decoded
 /// plus [`DecodeWarning`]s.
 pub fn decode_file(path: &Path) -> Result<DecodedAudio> {
-    let mut stream = AudioStream::open(path)?;
+    decode_file_with(path, Decoder::Auto)
+}
+
+/// [`decode_file`] with a choice of decoder (see [`AudioStream::open_with`]).
+pub fn decode_file_with(path: &Path, decoder: Decoder) -> Result<DecodedAudio> {
+    let mut stream = AudioStream::open_with(path, decoder)?;
     let capacity = stream.frames_hint().unwrap_or(0).min(1 << 28) as usize;
     let mut samples = Vec::with_capacity(capacity);
     while let Some(chunk) = stream.next_chunk()? {
@@ -92,6 +105,7 @@ pub fn decode_file(path: &Path) -> Result<DecodedAudio> {
         sample_rate: stream.sample_rate(),
         channels: stream.channels(),
         codec: stream.codec().to_string(),
+        decoder: stream.decoder(),
         warnings: stream.into_warnings(),
     })
 }
@@ -106,7 +120,17 @@ pub fn decode_file_resampled(
     to_hz: u32,
     kind: ResamplerKind,
 ) -> Result<ResampledAudio> {
-    let mut stream = AudioStream::open(path)?;
+    decode_file_resampled_with(path, to_hz, kind, Decoder::Auto)
+}
+
+/// [`decode_file_resampled`] with a choice of decoder (see [`AudioStream::open_with`]).
+pub fn decode_file_resampled_with(
+    path: &Path,
+    to_hz: u32,
+    kind: ResamplerKind,
+    decoder: Decoder,
+) -> Result<ResampledAudio> {
+    let mut stream = AudioStream::open_with(path, decoder)?;
     let native = stream.sample_rate();
     let mut resampler = Resampler::new(native, to_hz, kind)?;
     let hint = stream.frames_hint().unwrap_or(0).min(1 << 30);
@@ -123,6 +147,7 @@ pub fn decode_file_resampled(
         native_frames: stream.frames_decoded(),
         channels: stream.channels(),
         codec: stream.codec().to_string(),
+        decoder: stream.decoder(),
         warnings: stream.into_warnings(),
     })
 }

@@ -18,15 +18,17 @@ use symphonia::core::io::{
 };
 use symphonia::core::meta::MetadataOptions;
 
-use super::aac_config::config_sample_rate;
+use super::aac_config::{config_sample_rate, he_aac};
 use super::codecs;
 use super::convert::Planes;
 use super::end_trims::{untrim_end, EndTrims, OggEndTrim};
+use super::ffmpeg::{self, FfmpegRead, FfmpegSource};
 use super::mp4::{self, Mp4Trim};
 use super::mpa;
 use super::ogg;
 use super::wav::{self, Sniff, WavHeader, WavRead, WavSource};
 use super::DecodeWarning;
+use crate::config::Decoder;
 use crate::error::{FeatureError, Result};
 
 /// Highest sample rate accepted, in Hz (as [`FeatureError::InvalidSampleRate`] documents).
@@ -51,8 +53,12 @@ pub struct AudioStream {
     sample_rate: u32,
     channels: usize,
     codec: String,
+    /// Which decoder produces the samples: [`Decoder::Native`] or [`Decoder::Ffmpeg`].
+    decoder: Decoder,
     /// The frame count the container announces (after gapless trimming), when it does.
     expected_frames: Option<u64>,
+    /// ffmpeg's duration as frames: a capacity hint, not checked against the decode.
+    duration_hint: Option<u64>,
     trim: Mp4Trim,
     /// Frames decoded so far, before the MP4 start trim.
     decoded: u64,
@@ -85,6 +91,8 @@ enum Source {
     },
     /// Uncompressed WAV, read by hand (see the `wav` module).
     Wav(WavSource),
+    /// An ffmpeg child process (see the `ffmpeg` module).
+    Ffmpeg(FfmpegSource),
 }
 
 /// The outcome of reading one packet or block.
@@ -99,6 +107,8 @@ enum Step {
     RateChange(u32),
     /// The stream ended, normally (`None`) or on an error of the container.
     End(Option<SymError>),
+    /// ffmpeg ended: whether it exited successfully, and what it said on stderr.
+    FfmpegEnd(bool, String),
 }
 
 impl std::fmt::Debug for AudioStream {
@@ -108,21 +118,119 @@ impl std::fmt::Debug for AudioStream {
             .field("sample_rate", &self.sample_rate)
             .field("channels", &self.channels)
             .field("codec", &self.codec)
+            .field("decoder", &self.decoder)
             .field("emitted", &self.emitted)
             .finish_non_exhaustive()
     }
 }
 
 impl AudioStream {
-    /// Opens `path`, recognises its format from the content (the extension is only a hint),
-    /// and prepares a decoder for its default audio track.
+    /// Opens `path` with the [`Decoder::Auto`] choice: see [`AudioStream::open_with`].
+    pub fn open(path: &Path) -> Result<Self> {
+        Self::open_with(path, Decoder::Auto)
+    }
+
+    /// Opens `path` for decoding by `decoder`:
+    ///
+    /// * [`Decoder::Native`]: recognises the format from the content (the extension is only a
+    ///   hint) and prepares a native decoder for its default audio track;
+    /// * [`Decoder::Ffmpeg`]: starts ffmpeg on the file's first audio stream;
+    /// * [`Decoder::Auto`]: native, and ffmpeg when no native decoder reads the file
+    ///   ([`FeatureError::Unsupported`], HE-AAC included) and ffmpeg is installed.
+    ///
+    /// Errors: [`FeatureError::NeedsFfmpeg`] when the file needs ffmpeg and it is not on
+    /// `PATH` (`Auto`, `Ffmpeg`), [`FeatureError::Ffmpeg`] when ffmpeg cannot decode it either
+    /// (`Ffmpeg`; `Auto` then reports the native error with ffmpeg's message added), and those
+    /// of the native opening:
     ///
     /// Errors: [`FeatureError::Io`] when the path cannot be read (missing, a directory, a
     /// dangling symlink), [`FeatureError::NoAudio`] for an empty file or one without an audio
     /// track, [`FeatureError::Unsupported`] for unrecognised content or a codec without decoder,
     /// [`FeatureError::Corrupt`] for a damaged header, [`FeatureError::InvalidSampleRate`] and
     /// [`FeatureError::InvalidChannels`] for impossible stream parameters.
-    pub fn open(path: &Path) -> Result<Self> {
+    pub fn open_with(path: &Path, decoder: Decoder) -> Result<Self> {
+        match decoder {
+            Decoder::Native => Self::open_native(path),
+            Decoder::Ffmpeg => {
+                open_regular_file(path)?;
+                let format = format_name(path, "").unwrap_or_else(|| "audio".to_string());
+                Self::open_ffmpeg(path, &format)
+            }
+            Decoder::Auto => match Self::open_native_checked(path) {
+                Err(FeatureError::Unsupported { reason, .. }) => {
+                    let named = format_name(path, &reason);
+                    if !ffmpeg::ffmpeg_available() {
+                        return Err(match named {
+                            Some(format) => FeatureError::NeedsFfmpeg {
+                                path: path.to_path_buf(),
+                                format,
+                                reason,
+                            },
+                            None => FeatureError::Unsupported {
+                                path: path.to_path_buf(),
+                                reason,
+                            },
+                        });
+                    }
+                    let format = named.unwrap_or_else(|| "audio".to_string());
+                    Self::open_ffmpeg(path, &format).map_err(|e| match e {
+                        FeatureError::Ffmpeg { reason: said, .. } => FeatureError::Unsupported {
+                            path: path.to_path_buf(),
+                            reason: format!("{reason}; ffmpeg: {said}"),
+                        },
+                        other => other,
+                    })
+                }
+                other => other,
+            },
+        }
+    }
+
+    /// Starts ffmpeg on `path` (`format` names the format in words for the error without it).
+    fn open_ffmpeg(path: &Path, format: &str) -> Result<Self> {
+        let info = ffmpeg::probe(path)?;
+        let source = FfmpegSource::spawn(path, format)?;
+        let (rate, channels) = (source.sample_rate, source.channels);
+        if rate > MAX_SAMPLE_RATE {
+            return Err(FeatureError::InvalidSampleRate {
+                path: path.to_path_buf(),
+                sample_rate: rate,
+            });
+        }
+        if channels > MAX_CHANNELS {
+            return Err(FeatureError::InvalidChannels {
+                path: path.to_path_buf(),
+                channels,
+            });
+        }
+        let info = info.unwrap_or_default();
+        let codec = info.codec.unwrap_or_else(|| "unknown".to_string());
+        let expected = info
+            .duration_s
+            .filter(|d| d.is_finite() && *d > 0.0)
+            .map(|d| (d * f64::from(rate)).round() as u64);
+        let mut stream = Self::new(path, Source::Ffmpeg(source), rate, channels, codec, None);
+        stream.decoder = Decoder::Ffmpeg;
+        // A capacity hint only: ffmpeg's own decode decides the length.
+        stream.duration_hint = expected;
+        Ok(stream)
+    }
+
+    /// [`AudioStream::open_native`], plus a look at the first AAC packet: implicitly signalled
+    /// HE-AAC shows only there (the native decoder refuses it then), and `auto` must hand such
+    /// a file to ffmpeg before decoding starts.
+    fn open_native_checked(path: &Path) -> Result<Self> {
+        let stream = Self::open_native(path)?;
+        if stream.codec == "aac" {
+            let mut first = Self::open_native(path)?;
+            if let Err(e @ FeatureError::Unsupported { .. }) = first.next_chunk() {
+                return Err(e);
+            }
+        }
+        Ok(stream)
+    }
+
+    fn open_native(path: &Path) -> Result<Self> {
         let mut file = open_regular_file(path)?;
         let io_err = |source| FeatureError::Io {
             path: path.to_path_buf(),
@@ -216,7 +324,9 @@ impl AudioStream {
             sample_rate,
             channels,
             codec,
+            decoder: Decoder::Native,
             expected_frames,
+            duration_hint: None,
             trim: Mp4Trim::default(),
             decoded: 0,
             largest_packet: 0,
@@ -252,6 +362,24 @@ impl AudioStream {
                 params.sample_rate = Some(rate);
             }
         }
+        if params.codec == CODEC_ID_AAC {
+            // symphonia decodes AAC-LC only: never analyse the half-rate core of HE-AAC.
+            if let Some(he) = params.extra_data.as_deref().and_then(he_aac) {
+                return Err(FeatureError::Unsupported {
+                    path: path.to_path_buf(),
+                    reason: format!(
+                        "{} (spectral band replication{}) is signalled in the AAC \
+                         configuration; the native AAC decoder reads AAC-LC only",
+                        he.name(),
+                        if he == super::aac_config::HeAac::SbrPs {
+                            ", parametric stereo"
+                        } else {
+                            ""
+                        }
+                    ),
+                });
+            }
+        }
         let sample_rate = check_sample_rate(path, &params)?;
         let channels = check_channels(path, &params)?;
         let codec = codecs::short_name(params.codec);
@@ -263,10 +391,19 @@ impl AudioStream {
                     FeatureError::Unsupported {
                         path: path.to_path_buf(),
                         reason: format!(
-                            "AAC with {} channel(s) or an extension (HE-AAC, a program config): \
-                             only AAC-LC mono and stereo are decoded; convert the file (e.g. \
-                             with ffmpeg to FLAC) to analyse it",
+                            "AAC with {} channel(s) or a program config element: the native AAC \
+                             decoder reads AAC-LC mono and stereo only",
                             params.channels.as_ref().map_or(0, |c| c.count())
+                        ),
+                    }
+                }
+                // A codec symphonia's containers know but nothing here decodes.
+                SymError::Unsupported(_) if codecs::undecoded_name(params.codec).is_some() => {
+                    FeatureError::Unsupported {
+                        path: path.to_path_buf(),
+                        reason: format!(
+                            "{} audio in a container read natively: no native decoder",
+                            codecs::undecoded_name(params.codec).unwrap_or("this")
                         ),
                     }
                 }
@@ -345,7 +482,12 @@ impl AudioStream {
     /// The number of frames the container announces, when it does (a hint: damaged or
     /// truncated files yield fewer).
     pub fn frames_hint(&self) -> Option<u64> {
-        self.expected_frames
+        self.expected_frames.or(self.duration_hint)
+    }
+
+    /// The decoder that produces the samples: [`Decoder::Native`] or [`Decoder::Ffmpeg`].
+    pub fn decoder(&self) -> Decoder {
+        self.decoder
     }
 
     /// Mono frames yielded so far.
@@ -389,6 +531,16 @@ impl AudioStream {
                     }
                 }
                 Step::Ignore => {}
+                // Patched symphonia-codec-aac: SBR data in an AAC-LC stream (vendor/README.md).
+                Step::Skip(SymError::Unsupported(what)) if what.contains("SBR") => {
+                    self.done = true;
+                    return Err(FeatureError::Unsupported {
+                        path: self.path.clone(),
+                        reason: "HE-AAC (spectral band replication found in the AAC bitstream, \
+                                 signalled implicitly); the native AAC decoder reads AAC-LC only"
+                            .to_string(),
+                    });
+                }
                 Step::Skip(e) => self.skip_packet(e)?,
                 Step::RateChange(rate) => {
                     let message = format!(
@@ -399,6 +551,7 @@ impl AudioStream {
                     self.end_of_stream(None)?;
                 }
                 Step::End(Some(SymError::ResetRequired)) if self.continue_chain() => {}
+                Step::FfmpegEnd(success, stderr) => self.ffmpeg_end(success, stderr)?,
                 Step::End(error) => self.end_of_stream(error)?,
             }
         }
@@ -450,6 +603,11 @@ impl AudioStream {
                 Ok(WavRead::Truncated) => {
                     Step::End(Some(SymError::IoError(io::ErrorKind::UnexpectedEof.into())))
                 }
+                Err(e) => Step::End(Some(SymError::IoError(e))),
+            },
+            Source::Ffmpeg(ffmpeg) => match ffmpeg.read(planes) {
+                Ok(FfmpegRead::Frames) => Step::Data,
+                Ok(FfmpegRead::End { success, stderr }) => Step::FfmpegEnd(success, stderr),
                 Err(e) => Step::End(Some(SymError::IoError(e))),
             },
             Source::Symphonia {
@@ -525,6 +683,27 @@ impl AudioStream {
         }
         self.emitted += self.chunk.len() as u64;
         Ok(!self.chunk.is_empty())
+    }
+
+    /// The end of ffmpeg's output: what it said becomes a warning, or the error when it decoded
+    /// nothing.
+    fn ffmpeg_end(&mut self, success: bool, stderr: String) -> Result<()> {
+        let said = match (success, stderr.is_empty()) {
+            (true, true) => None,
+            (false, true) => Some("ffmpeg exited with an error".to_string()),
+            (_, false) => Some(stderr),
+        };
+        if let Some(said) = said {
+            if self.emitted == 0 {
+                self.done = true;
+                return Err(FeatureError::Ffmpeg {
+                    path: self.path.clone(),
+                    reason: said,
+                });
+            }
+            self.warn_here(format!("ffmpeg: {said}"));
+        }
+        self.end_of_stream(None)
     }
 
     /// Skips a packet the decoder rejected; gives up after too many in a row.
@@ -810,4 +989,52 @@ fn panic_error(path: &Path, position_s: Option<f64>) -> FeatureError {
         position_s,
         reason: "the demuxer panicked on this file".to_string(),
     }
+}
+
+/// The format of a file no native decoder reads, in words, for [`FeatureError::NeedsFfmpeg`]:
+/// from the native decoder's `reason` (AAC variants) or the content (compressed WAV), else the
+/// extension. `None` when nothing says it is a format ffmpeg reads and we do not (an
+/// unrecognised `.mp3` is damaged or not audio: installing ffmpeg is no advice for it).
+fn format_name(path: &Path, reason: &str) -> Option<String> {
+    if reason.starts_with("HE-AAC") {
+        return Some(reason.split(' ').next().unwrap_or("HE-AAC").to_string());
+    }
+    if reason.starts_with("AAC") {
+        return Some("multichannel AAC".to_string());
+    }
+    if let Some(codec) =
+        reason.strip_suffix(" audio in a container read natively: no native decoder")
+    {
+        return Some(codec.to_string());
+    }
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase)
+        .unwrap_or_default();
+    let named = match ext.as_str() {
+        "wma" | "asf" => "WMA",
+        "ape" => "Monkey's Audio (APE)",
+        "wv" => "WavPack",
+        "mpc" | "mp+" => "Musepack",
+        "tta" => "TTA",
+        "dsf" | "dff" => "DSD",
+        "ac3" => "AC-3",
+        "eac3" | "ec3" => "E-AC-3",
+        "dts" => "DTS",
+        "amr" => "AMR",
+        "spx" => "Speex",
+        "ra" | "rm" => "RealAudio",
+        "mid" | "midi" => "MIDI",
+        "wav" | "wave" => {
+            return wav::format_tag(path).map(|tag| match tag {
+                0x0055 => "MP3 inside WAV".to_string(),
+                0x2000 => "AC-3 inside WAV".to_string(),
+                0x0031 => "GSM inside WAV".to_string(),
+                tag => format!("WAV format 0x{tag:04x}"),
+            })
+        }
+        _ => return None,
+    };
+    Some(named.to_string())
 }

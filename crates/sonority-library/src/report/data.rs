@@ -1304,6 +1304,7 @@ mod tests {
                                 sample_rate: 44_100,
                                 channels: 2,
                                 codec: "flac".into(),
+                                decoder: sonority_features::Decoder::Native,
                                 n_frames: 1,
                                 duration_s: 200.0,
                             },

@@ -7,7 +7,7 @@ use crate::error::{LibraryError, Result};
 use crate::scan::ScannedFile;
 use crate::tags::Tags;
 use rusqlite::{params, OptionalExtension};
-use sonority_features::{DecodeWarning, FeatureLayout, SourceInfo};
+use sonority_features::{DecodeWarning, Decoder, FeatureLayout, SourceInfo};
 
 /// The result of analysing one file, as the pipeline hands it to the writer.
 #[derive(Debug, Clone)]
@@ -131,6 +131,12 @@ impl Store {
                 };
                 let size = i64::try_from(record.file.size).unwrap_or(i64::MAX);
                 let channels = source.map(|s| i64::try_from(s.channels).unwrap_or(i64::MAX));
+                // The decoder is recorded with the codec ("wmav2 via ffmpeg"): no new column,
+                // and stores written before it existed stay valid (their files were native).
+                let codec = source.map(|s| match s.decoder {
+                    Decoder::Ffmpeg => format!("{} via ffmpeg", s.codec),
+                    Decoder::Auto | Decoder::Native => s.codec.clone(),
+                });
                 let id: i64 = upsert
                     .query_row(
                         params![
@@ -140,7 +146,7 @@ impl Store {
                             source.map(|s| s.duration_s),
                             source.map(|s| s.sample_rate),
                             channels,
-                            source.map(|s| s.codec.as_str()),
+                            codec,
                             record.tags.artist,
                             record.tags.album,
                             record.tags.title,
