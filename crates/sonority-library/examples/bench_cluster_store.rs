@@ -14,7 +14,7 @@
 use rand::{Rng, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
 use rusqlite::{params, Connection};
-use sonority_library::{cluster_library, ClusterOptions, Store};
+use sonority_library::{cluster_library, ClusterOptions, FeatureConfig, Store};
 use std::time::Instant;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -35,12 +35,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let rows: Vec<(Option<f64>, String, String, Vec<u8>)> = stmt
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
         .collect::<Result<_, _>>()?;
-    let Some((_, version, layout, _)) = rows.first().cloned() else {
+    let Some((_, source_version, layout, _)) = rows.first().cloned() else {
         return Err("the source store has no analysed track".into());
     };
+    // Stored under this build's analysis version (the layout is the same across versions that
+    // only changed how values are computed), so that `cluster_library` finds them.
+    let version = FeatureConfig::default().analysis_version();
     let vectors: Vec<Vec<f64>> = rows
         .iter()
-        .filter(|r| r.1 == version)
+        .filter(|r| r.1 == source_version)
         .map(|r| {
             r.3.chunks_exact(8)
                 .map(|b| f64::from_le_bytes(b.try_into().unwrap_or([0; 8])))

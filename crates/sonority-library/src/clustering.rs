@@ -4,7 +4,8 @@
 //! Two modes:
 //! - **extend** (the default when a compatible clustering exists): tracks analysed since the
 //!   last clustering join its clusters through the saved model (nearest centroid, most probable
-//!   component, or k nearest neighbours); old tracks keep their clusters.
+//!   component, or k nearest neighbours); old tracks keep their clusters. A library that has
+//!   outgrown its playlists (one would grow a quarter past its size limit) is fitted afresh.
 //! - **fit** (first run, `recluster`, or when the options changed): a fresh model; when a
 //!   previous model exists its clusters are matched to the new ones (Hungarian assignment on
 //!   centroid distance), so ids and names stay where clusters persist.
@@ -174,7 +175,9 @@ pub fn cluster_library(store: &mut Store, options: &ClusterOptions) -> Result<Cl
     });
     if let Some((saved, model, true)) = &previous {
         if !options.recluster {
-            return extend(store, &table, saved.id, &saved.data, model);
+            if let Some(outcome) = extend(store, &table, saved.id, &saved.data, model)? {
+                return Ok(outcome);
+            }
         }
     }
     let previous_model = previous.map(|(_, model, _)| model);
@@ -222,14 +225,21 @@ pub(crate) fn feature_table(matrix: &FeatureMatrix) -> Result<FeatureTable> {
     Ok(FeatureTable::from_rows(dims, rows)?)
 }
 
-/// Places the tracks the saved clustering does not know yet.
+/// How far past its size limit a playlist may grow by new tracks joining it before the library
+/// is organised afresh (aligned to the old playlists): a quarter, so that adding a tenth to a
+/// library never refits it unless the new tracks all go one way.
+const GROWTH_SLACK: f64 = 1.25;
+
+/// Places the tracks the saved clustering does not know yet; `None` (nothing saved) when a
+/// playlist of the hierarchical algorithm would grow more than [`GROWTH_SLACK`] past its size
+/// limit: the library has outgrown its playlists and must be organised again.
 fn extend(
     store: &mut Store,
     table: &FeatureTable,
     saved_id: ClusteringId,
     saved: &ClusteringData,
     model: &Model,
-) -> Result<ClusterOutcome> {
+) -> Result<Option<ClusterOutcome>> {
     let present: HashSet<&str> = table.ids().iter().map(String::as_str).collect();
     let known: HashSet<String> = saved
         .assignments
@@ -248,12 +258,12 @@ fn extend(
         .map(|(i, _)| i)
         .collect();
     if new_rows.is_empty() && removed == 0 {
-        return Ok(ClusterOutcome {
+        return Ok(Some(ClusterOutcome {
             id: saved_id,
             data: saved.clone(),
             model: model.clone(),
             mode: ClusterMode::UpToDate,
-        });
+        }));
     }
     let mut assignments: Vec<TrackAssignment> = saved
         .assignments
@@ -268,8 +278,18 @@ fn extend(
     let mut data = saved.clone();
     data.assignments = assignments;
     project_and_size(&mut data, model, table)?;
+    if let AlgorithmParams::Hierarchical(p) = &model.params.algorithm {
+        let limit = p.size_limit(data.assignments.len()) as f64;
+        if data
+            .clusters
+            .iter()
+            .any(|c| c.size as f64 > GROWTH_SLACK * limit)
+        {
+            return Ok(None);
+        }
+    }
     let id = store.save_clustering(&data)?;
-    Ok(ClusterOutcome {
+    Ok(Some(ClusterOutcome {
         id,
         data,
         model: model.clone(),
@@ -277,7 +297,7 @@ fn extend(
             added: new_rows.len(),
             removed,
         },
-    })
+    }))
 }
 
 /// Fits a fresh model (choosing k when asked) and aligns it to the previous one.
