@@ -569,6 +569,9 @@ fn synthetic_report(n: usize) -> ReportData {
             }],
             tracks: Vec::new(),
             noise: false,
+            family: None,
+            own_name: None,
+            words: Vec::new(),
         })
         .collect();
     let tracks: Vec<ReportTrack> = (0..n)
@@ -660,6 +663,9 @@ fn synthetic_report(n: usize) -> ReportData {
                 .collect(),
         }),
         clusters,
+        families: Vec::new(),
+        family_genres: None,
+        artists: None,
         tracks,
         notes: Vec::new(),
     }

@@ -410,6 +410,9 @@ mod tests {
                 genres: Vec::new(),
                 tracks: Vec::new(),
                 noise: false,
+                family: None,
+                own_name: None,
+                words: Vec::new(),
             })
             .collect();
         let tracks: Vec<ReportTrack> = (0..n)
@@ -451,6 +454,7 @@ mod tests {
                 y_label: "PC 2".into(),
             },
             clusters,
+            families: Vec::new(),
             tracks,
             heatmap: None,
             sweep: Some(SweepInfo {
@@ -470,6 +474,8 @@ mod tests {
             }),
             quality: None,
             genres: None,
+            family_genres: None,
+            artists: None,
             notes: Vec::new(),
         }
     }
