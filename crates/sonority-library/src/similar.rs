@@ -118,8 +118,10 @@ pub fn similar_artists(
 /// The tracks of a library in a model's scaled space, grouped by artist tag: what
 /// [`similar_artists`] ranks, built once to answer several artists (the report asks for many).
 pub(crate) struct ArtistSpace {
-    /// Scaled features, one row per track of the table.
-    x: ndarray::Array2<f64>,
+    /// Scaled features, one row of `dims` values per track of the table, row after row.
+    x: Vec<f64>,
+    /// Values per row.
+    dims: usize,
     /// (key, first spelling, rows) per artist, in order of first appearance.
     artists: Vec<(String, String, Vec<usize>)>,
 }
@@ -128,7 +130,9 @@ impl ArtistSpace {
     /// Scales `table` with the model and groups its rows (`tracks` in the same order) by
     /// artist tag; tracks without one are left out.
     pub(crate) fn new(model: &Model, table: &FeatureTable, tracks: &[TrackRow]) -> Result<Self> {
-        let x = model.scaler.transform(table)?;
+        let scaled = model.scaler.transform(table)?;
+        let dims = scaled.ncols();
+        let x: Vec<f64> = scaled.iter().copied().collect();
         let mut artists: Vec<(String, String, Vec<usize>)> = Vec::new();
         let mut index: HashMap<String, usize> = HashMap::new();
         for (i, t) in tracks.iter().enumerate() {
@@ -144,7 +148,7 @@ impl ArtistSpace {
                 }
             }
         }
-        Ok(Self { x, artists })
+        Ok(Self { x, dims, artists })
     }
 
     /// Artists (first spelling) and their track counts, most tracks first (then by name).
@@ -181,7 +185,7 @@ impl ArtistSpace {
                 .collect(),
             _ => all_seed_rows.clone(),
         };
-        let x = &self.x;
+        let row = |i: usize| &self.x[i * self.dims..(i + 1) * self.dims];
         let mut out: Vec<SimilarArtistRow> = self
             .artists
             .iter()
@@ -191,13 +195,7 @@ impl ArtistSpace {
                 let mut sum = 0.0;
                 for &a in &seed_rows {
                     for &b in rows {
-                        let d: f64 = x
-                            .row(a)
-                            .iter()
-                            .zip(x.row(b).iter())
-                            .map(|(p, q)| (p - q) * (p - q))
-                            .sum();
-                        sum += d.sqrt();
+                        sum += distance(row(a), row(b));
                     }
                 }
                 SimilarArtistRow {
@@ -222,7 +220,36 @@ impl ArtistSpace {
     }
 }
 
+/// Euclidean distance, summed in four lanes (the pairs of two artists' tracks are many).
+fn distance(a: &[f64], b: &[f64]) -> f64 {
+    let mut acc = [0.0f64; 4];
+    let (ca, cb) = (a.chunks_exact(4), b.chunks_exact(4));
+    let (ra, rb) = (ca.remainder(), cb.remainder());
+    for (p, q) in ca.zip(cb) {
+        for k in 0..4 {
+            let d = p[k] - q[k];
+            acc[k] += d * d;
+        }
+    }
+    let tail: f64 = ra.iter().zip(rb).map(|(p, q)| (p - q) * (p - q)).sum();
+    (acc[0] + acc[1] + acc[2] + acc[3] + tail).sqrt()
+}
+
 /// Artist tags compare ignoring case and surrounding space.
 fn artist_key(a: &str) -> String {
     a.trim().to_lowercase()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn distance_sums_every_dim() {
+        assert_eq!(distance(&[0.0; 5], &[3.0, 0.0, 0.0, 0.0, 4.0]), 5.0);
+        assert_eq!(distance(&[1.0, 2.0], &[1.0, 2.0]), 0.0);
+        let a: Vec<f64> = (0..11).map(f64::from).collect();
+        let b: Vec<f64> = (0..11).map(|i| f64::from(i) + 2.0).collect();
+        assert!((distance(&a, &b) - (11.0f64 * 4.0).sqrt()).abs() < 1e-12);
+    }
 }
