@@ -25,9 +25,9 @@ pub enum Scale {
 pub enum MeasureIndex {
     /// Ignored (a feature with one row: `spectral_centroid_mean_0`).
     Ignored,
-    /// A numbered coefficient: "MFCC 3".
+    /// A numbered coefficient: "MFCC #3".
     Numbered,
-    /// A frequency band: "spectral contrast, band 3".
+    /// A frequency band: "spectral contrast (band 3)".
     Band,
     /// A pitch class, 0 = C: "chroma D#".
     PitchClass,
@@ -38,7 +38,8 @@ pub enum MeasureIndex {
 pub struct Measure {
     /// Start of the dim name.
     pub prefix: &'static str,
-    /// The readable measure.
+    /// The readable measure; `{}` stands for the dim's index as read by `index` ("MFCC {}"
+    /// → "MFCC #3").
     pub name: &'static str,
     /// Its unit after scaling ("" for none).
     pub unit: &'static str,
@@ -108,13 +109,13 @@ pub const MEASURES: &[Measure] = &[
     m("spectral_flatness_std", "spectral flatness variation", ""),
     mi(
         "spectral_contrast_mean",
-        "spectral contrast",
+        "spectral contrast {}",
         "dB",
         MeasureIndex::Band,
     ),
     mi(
         "spectral_contrast_std",
-        "spectral contrast variation",
+        "spectral contrast variation {}",
         "dB",
         MeasureIndex::Band,
     ),
@@ -122,35 +123,45 @@ pub const MEASURES: &[Measure] = &[
     m("onset_strength_std", "onset strength variation", ""),
     mi(
         "chroma_stft_tuning0_mean",
-        "chroma (untuned)",
+        "chroma {} (untuned)",
         "",
         MeasureIndex::PitchClass,
     ),
     mi(
         "chroma_stft_tuning0_std",
-        "chroma variation (untuned)",
+        "chroma {} variation (untuned)",
         "",
         MeasureIndex::PitchClass,
     ),
-    mi("chroma_stft_mean", "chroma", "", MeasureIndex::PitchClass),
+    mi(
+        "chroma_stft_mean",
+        "chroma {}",
+        "",
+        MeasureIndex::PitchClass,
+    ),
     mi(
         "chroma_stft_std",
-        "chroma variation",
+        "chroma {} variation",
         "",
         MeasureIndex::PitchClass,
     ),
-    mi("melspectrogram_mean", "mel energy", "", MeasureIndex::Band),
     mi(
-        "melspectrogram_std",
-        "mel energy variation",
+        "melspectrogram_mean",
+        "mel energy {}",
         "",
         MeasureIndex::Band,
     ),
-    mi("mfcc_mean", "MFCC", "", MeasureIndex::Numbered),
-    mi("mfcc_std", "MFCC variation", "", MeasureIndex::Numbered),
+    mi(
+        "melspectrogram_std",
+        "mel energy variation {}",
+        "",
+        MeasureIndex::Band,
+    ),
+    mi("mfcc_mean", "MFCC {}", "", MeasureIndex::Numbered),
+    mi("mfcc_std", "MFCC {} variation", "", MeasureIndex::Numbered),
     mi(
         "timbre_mean",
-        "timbre component",
+        "timbre component {}",
         "",
         MeasureIndex::Numbered,
     ),
@@ -165,8 +176,8 @@ pub fn measure_for(name: &str) -> Option<&'static Measure> {
     })
 }
 
-/// The readable name of dim `name` ("spectral centroid", "MFCC 3", "chroma D#"); the raw
-/// name when the table has no entry.
+/// The readable name of dim `name` ("spectral centroid", "MFCC #3", "chroma D# variation",
+/// "spectral contrast (band 2)"); the raw name when the table has no entry.
 pub fn measure_name(name: &str) -> String {
     let Some(m) = measure_for(name) else {
         return name.to_string();
@@ -177,14 +188,19 @@ pub fn measure_name(name: &str) -> String {
     const PITCHES: [&str; 12] = [
         "C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B",
     ];
-    match (m.index, index) {
-        (MeasureIndex::Numbered, Some(i)) => format!("{} {i}", m.name),
-        (MeasureIndex::Band, Some(i)) => format!("{}, band {i}", m.name),
-        (MeasureIndex::PitchClass, Some(i)) => match PITCHES.get(i) {
-            Some(p) => format!("{} {p}", m.name),
-            None => format!("{} {i}", m.name),
-        },
-        _ => m.name.to_string(),
+    let shown = match (m.index, index) {
+        (MeasureIndex::Numbered, Some(i)) => Some(format!("#{i}")),
+        (MeasureIndex::Band, Some(i)) => Some(format!("(band {i})")),
+        (MeasureIndex::PitchClass, Some(i)) => Some(
+            PITCHES
+                .get(i)
+                .map_or_else(|| format!("#{i}"), |p| (*p).to_string()),
+        ),
+        _ => None,
+    };
+    match shown {
+        Some(s) => m.name.replacen("{}", &s, 1),
+        None => m.name.replacen(" {}", "", 1).replacen("{}", "", 1),
     }
 }
 
@@ -418,15 +434,17 @@ mod tests {
             "spectral centroid"
         );
         assert_eq!(measure_name("tempo_bpm"), "tempo");
-        assert_eq!(measure_name("mfcc_mean_3"), "MFCC 3");
+        assert_eq!(measure_name("mfcc_mean_3"), "MFCC #3");
+        assert_eq!(measure_name("mfcc_std_0"), "MFCC #0 variation");
+        assert_eq!(measure_name("mfcc_mean"), "MFCC");
         assert_eq!(measure_name("chroma_stft_mean_3"), "chroma D#");
         assert_eq!(
             measure_name("chroma_stft_tuning0_std_0"),
-            "chroma variation (untuned) C"
+            "chroma C variation (untuned)"
         );
         assert_eq!(
             measure_name("spectral_contrast_mean_2"),
-            "spectral contrast, band 2"
+            "spectral contrast (band 2)"
         );
         assert_eq!(measure_name("timbre_cov_2_5"), "timbre_cov_2_5");
         assert_eq!(measure_name("rms_mean_0"), "loudness (RMS)");
