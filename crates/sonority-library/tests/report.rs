@@ -994,7 +994,8 @@ fn twenty_thousand_tracks_are_interactive_within_seconds() {
            {clientX: rect.left + (i * 37) % rect.width, clientY: rect.top + (i * 53) % rect.height}));
          const hover = (performance.now() - t) / 200;
          return {ready: r.readyMs, painted: r.paintedMs, points: r.pointsDrawn, errors: r.errors,
-                 hover: hover};",
+                 hover: hover, artists: document.getElementById('artists-section').hidden,
+                 families: document.querySelectorAll('.family').length};",
     );
     println!(
         "20,000-track report ({:.1} MB): script done at {:.0} ms, first paint at {:.0} ms after \
@@ -1007,6 +1008,12 @@ fn twenty_thousand_tracks_are_interactive_within_seconds() {
     );
     assert_eq!(m["points"], json!(n), "{m}");
     assert_eq!(m["errors"], json!([]), "{m}");
+    // No family and no artist section in data without them.
+    assert_eq!(
+        (&m["artists"], &m["families"]),
+        (&json!(true), &json!(0)),
+        "{m}"
+    );
     let painted = m["painted"].as_f64().expect("painted");
     assert!(painted < 5_000.0, "interactive after {painted} ms");
     assert!(m["hover"].as_f64().unwrap_or(f64::INFINITY) < 16.0, "{m}");

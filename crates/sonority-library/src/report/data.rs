@@ -1913,6 +1913,40 @@ mod tests {
     }
 
     #[test]
+    fn playlists_take_their_own_words_and_shades_of_their_family() {
+        assert_eq!(
+            own_name("calm · dark / bright · fast", "calm · dark").as_deref(),
+            Some("bright · fast")
+        );
+        // A family renamed since: the words after the separator.
+        assert_eq!(
+            own_name("old name / bright", "new name").as_deref(),
+            Some("bright")
+        );
+        assert_eq!(own_name("calm · dark", "calm · dark"), None);
+        assert_eq!(own_name("bright · fast", "calm"), None);
+        let base = cluster_color(0);
+        assert_eq!(shade(&base, 0, 1), base);
+        let shades: Vec<String> = (0..6).map(|j| shade(&base, j, 6)).collect();
+        let mut unique = shades.clone();
+        unique.sort();
+        unique.dedup();
+        assert_eq!(unique.len(), 6, "{shades:?}");
+        // Darkest first, lightest last, all of one hue (blue dominates in every shade).
+        let channels = |hex: &str| -> Vec<u8> {
+            (0..3)
+                .map(|i| u8::from_str_radix(&hex[1 + 2 * i..3 + 2 * i], 16).unwrap_or(0))
+                .collect()
+        };
+        let sum = |hex: &str| channels(hex).iter().map(|&c| u32::from(c)).sum::<u32>();
+        assert!(sum(&shades[0]) < sum(&shades[5]));
+        for s in &shades {
+            let c = channels(s);
+            assert!(c[2] > c[0] && c[2] >= c[1], "{s}");
+        }
+    }
+
+    #[test]
     fn normalize_fills_the_unit_square() {
         let n = normalize(&[[0.0, 5.0], [2.0, 5.0], [1.0, 5.0]]);
         assert_eq!(n, vec![[0.0, 0.5], [1.0, 0.5], [0.5, 0.5]]);
