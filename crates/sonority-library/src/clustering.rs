@@ -213,16 +213,20 @@ pub(crate) fn feature_table(matrix: &FeatureMatrix) -> Result<FeatureTable> {
         .chain(std::iter::once(Dim::new(DURATION_DIM, DURATION_GROUP)))
         .collect();
     let rows = matrix.tracks.iter().zip(&matrix.values).map(|(t, v)| {
-        let seconds = t
-            .duration_s
-            .filter(|d| d.is_finite())
-            .unwrap_or(0.0)
-            .max(MIN_DURATION_S);
         let mut row = v.clone();
-        row.push(seconds.ln());
+        row.push(duration_log(t.duration_s));
         (t.id.to_string(), row)
     });
     Ok(FeatureTable::from_rows(dims, rows)?)
+}
+
+/// The value of [`DURATION_DIM`] for a track of this duration.
+pub(crate) fn duration_log(duration_s: Option<f64>) -> f64 {
+    duration_s
+        .filter(|d| d.is_finite())
+        .unwrap_or(0.0)
+        .max(MIN_DURATION_S)
+        .ln()
 }
 
 /// How far past its size limit a playlist may grow by new tracks joining it before the library

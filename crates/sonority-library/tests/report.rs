@@ -21,8 +21,8 @@ use sonority_library::report::{
     SweepInfo, SweepPoint, TopFeature,
 };
 use sonority_library::{
-    analyze_library, AnalyzeOptions, ClusterRow, ClusteringData, LibraryError, Store,
-    TrackAssignment,
+    analyze_library, cluster_library, AnalyzeOptions, ClusterOptions, ClusterRow, ClusteringData,
+    FamilyCount, KChoice, LibraryError, Store, TrackAssignment,
 };
 use std::io::Read;
 use std::net::TcpListener;
@@ -296,6 +296,9 @@ fn report_of_the_fixture_library() {
     assert!(data.clusters.iter().all(|c| !c.top.is_empty()));
     let in_cards: usize = data.clusters.iter().map(|c| c.tracks.len()).sum();
     assert_eq!(in_cards, assigned);
+    // Saved without families (as older databases): no family cards, clusters as before.
+    assert!(data.families.is_empty() && data.family_genres.is_none());
+    assert!(data.clusters.iter().all(|c| c.family.is_none()));
 
     // --absolute links by file:// URL.
     let abs = out_dir.join("absolute.html");
@@ -392,6 +395,18 @@ fn report_of_the_fixture_library() {
     assert_eq!(state["errors"], json!([]), "{state}");
     assert_eq!(state["scripts"], json!(2), "{state}");
     println!("fixture report interactive after {} ms", state["ready"]);
+    // Without families the legend and the cards are the clusters' (as before families).
+    let flat = s.execute(
+        "return {legend: document.querySelectorAll('#legend button[data-cluster]').length,
+                 familyButtons: document.querySelectorAll('#legend button[data-family]').length,
+                 cards: document.querySelectorAll('#cards > .card').length,
+                 families: document.querySelectorAll('.family').length};",
+    );
+    assert_eq!(
+        flat,
+        json!({"legend": 3, "familyButtons": 0, "cards": 3, "families": 0}),
+        "{flat}"
+    );
 
     // A real click on the most isolated point plays that track.
     s.execute(
@@ -522,6 +537,279 @@ fn report_of_the_fixture_library() {
     }
 }
 
+/// The words of a name, as the report splits them ("a · b (2)" → a, b; "average" is none).
+fn words_of(name: &str) -> Vec<String> {
+    let name = match name.rsplit_once(" (") {
+        Some((head, tail)) if tail.trim_end_matches(')').parse::<usize>().is_ok() => head,
+        _ => name,
+    };
+    name.split(" · ")
+        .map(str::trim)
+        .filter(|w| !w.is_empty() && *w != "average" && *w != "empty")
+        .map(str::to_string)
+        .collect()
+}
+
+/// The fixture library organized as `sonority organize` does by default (playlists grouped
+/// into families; 4 playlists in 2 families fixed, the library being small): one family card
+/// per family holding its playlists, every word of every name explained with finite values,
+/// the family × genre table, the artists that sound alike; then in Chromium the family legend
+/// and the family cards, and a click on the map still plays.
+#[test]
+fn report_of_an_organized_library_follows_the_families() {
+    let mut lib = library();
+    let options = ClusterOptions {
+        k: KChoice::Fixed(4),
+        families: FamilyCount::Fixed(2),
+        recluster: true,
+        ..ClusterOptions::default()
+    };
+    let outcome = cluster_library(&mut lib.store, &options).expect("organize");
+    assert_eq!(outcome.data.algorithm, "hierarchical");
+    let out = lib.dir.path().join("reports").join("families.html");
+    let summary = build_report(&lib.store, &out, &ReportOptions::default()).expect("report");
+    let html = std::fs::read_to_string(&out).expect("read report");
+    let data = embedded_data(&html);
+    assert_eq!(summary.tracks, outcome.data.assignments.len());
+
+    // One family card per family of the clustering, each with its playlists.
+    let mut family_ids: Vec<i64> = outcome
+        .data
+        .clusters
+        .iter()
+        .filter_map(|c| c.family_id)
+        .collect();
+    family_ids.sort_unstable();
+    family_ids.dedup();
+    assert_eq!(family_ids.len(), 2, "{:?}", outcome.data.families);
+    let ids: Vec<i64> = data.families.iter().map(|f| f.id).collect();
+    assert_eq!(ids, family_ids);
+    let mut seen = Vec::new();
+    for (fi, f) in data.families.iter().enumerate() {
+        assert!(!f.clusters.is_empty(), "{f:?}");
+        let saved = outcome
+            .data
+            .families
+            .iter()
+            .find(|r| r.family_id == f.id)
+            .expect("saved family");
+        assert_eq!(Some(&f.name), saved.name.as_ref());
+        let mut expected: Vec<i64> = outcome
+            .data
+            .clusters
+            .iter()
+            .filter(|c| c.family_id == Some(f.id))
+            .map(|c| c.cluster_id)
+            .collect();
+        expected.sort_unstable();
+        let got: Vec<i64> = f.clusters.iter().map(|&c| data.clusters[c].id).collect();
+        assert_eq!(got, expected, "playlists of {}", f.name);
+        assert_eq!(
+            f.size,
+            f.clusters
+                .iter()
+                .map(|&c| data.clusters[c].size)
+                .sum::<usize>()
+        );
+        assert!(f.duration_s > 0.0 && f.duration_s.is_finite());
+        // Every word of the family's name explained, with finite values.
+        let words: Vec<String> = f.words.iter().map(|w| w.word.clone()).collect();
+        assert_eq!(words, words_of(&f.name), "{:?}", f.words);
+        for w in &f.words {
+            assert!(
+                w.value.is_finite() && w.reference.is_finite() && w.z.is_finite(),
+                "{w:?}"
+            );
+            assert_eq!(w.reference_label, "library");
+            assert!(w.text.starts_with(&format!("{} — ", w.word)), "{}", w.text);
+            assert!(w.text.contains("(library "), "{}", w.text);
+        }
+        for &c in &f.clusters {
+            let card = &data.clusters[c];
+            assert_eq!(card.family, Some(fi));
+            seen.push(c);
+            // A playlist's own words, explained against its family.
+            if let Some(own) = &card.own_name {
+                assert_eq!(card.name, format!("{} / {own}", f.name));
+                let words: Vec<String> = card.words.iter().map(|w| w.word.clone()).collect();
+                assert_eq!(words, words_of(own), "{:?}", card.words);
+                for w in &card.words {
+                    assert!(w.value.is_finite() && w.reference.is_finite(), "{w:?}");
+                    assert_eq!(w.reference_label, "family");
+                }
+            } else {
+                assert_eq!(card.name, f.name, "a playlist alone in its family");
+            }
+        }
+    }
+    assert!(
+        data.families.iter().any(|f| !f.words.is_empty()),
+        "some family name has words: {:?}",
+        data.families
+    );
+    seen.sort_unstable();
+    let real: Vec<usize> = (0..data.clusters.len())
+        .filter(|&c| !data.clusters[c].noise)
+        .collect();
+    assert_eq!(seen, real, "every playlist in exactly one family");
+    // Playlists are shades of their family's colour: distinct within a family.
+    for f in &data.families {
+        let mut colours: Vec<&str> = f
+            .clusters
+            .iter()
+            .map(|&c| data.clusters[c].color.as_str())
+            .collect();
+        colours.sort_unstable();
+        colours.dedup();
+        assert_eq!(colours.len(), f.clusters.len());
+    }
+    // Family × genre table: the same genres as the cluster table, every track counted once.
+    let genres = data.genres.as_ref().expect("genre table");
+    let fg = data.family_genres.as_ref().expect("family × genre table");
+    assert_eq!(fg.genres, genres.genres);
+    assert_eq!(fg.rows.len(), data.families.len());
+    for row in &fg.rows {
+        let f = &data.families[row.family];
+        let from_clusters: Vec<usize> = (0..genres.genres.len())
+            .map(|g| f.clusters.iter().map(|&c| genres.rows[c].counts[g]).sum())
+            .collect();
+        assert_eq!(row.counts, from_clusters);
+    }
+    // Artists that sound alike: the two artists with two tracks or more, nearest first.
+    let artists = data.artists.as_ref().expect("artists section");
+    let names: Vec<&str> = artists.iter().map(|a| a.artist.as_str()).collect();
+    assert_eq!(names, ["Signal Generator", "Fixture Band"], "{artists:?}");
+    for a in artists {
+        assert_eq!(a.similar.len(), 2, "{a:?}");
+        assert!(a.similar.iter().all(|s| s.artist != a.artist));
+        assert!(a.similar.iter().all(|s| s.distance.is_finite()));
+        assert!(a.similar.windows(2).all(|w| w[0].distance <= w[1].distance));
+    }
+    let (_, direct) =
+        sonority_library::similar_artists(&lib.store, "Fixture Band", 3).expect("similar");
+    let direct: Vec<&str> = direct.iter().map(|r| r.artist.as_str()).collect();
+    let shown: Vec<&str> = artists[1]
+        .similar
+        .iter()
+        .map(|s| s.artist.as_str())
+        .collect();
+    assert_eq!(shown, direct, "the same ranking as `similar --artist`");
+    assert!(!html.contains("<img src=x"));
+
+    // In the browser.
+    let Some(driver) = Driver::start() else {
+        return;
+    };
+    let _one = BROWSER.lock().unwrap_or_else(|e| e.into_inner());
+    let profile = tempfile::tempdir().expect("profile dir");
+    let s = driver.session(profile.path(), 1280, 900);
+    s.navigate(&file_url(&out));
+    s.wait_for("return !!(window.sonorityReport && window.sonorityReport.paintedMs)");
+    let page = s.execute(
+        "const q = s => document.querySelectorAll(s);
+         const fams = Array.from(q('#cards > .family')).map(f => ({
+           name: f.querySelector('h3').textContent,
+           cards: f.querySelectorAll('.card').length,
+           words: Array.from(f.querySelectorAll('.family-facts ul.words li')).map(li => li.textContent)}));
+         return {errors: window.sonorityReport.errors, points: window.sonorityReport.pointsDrawn,
+                 legend: Array.from(q('#legend button[data-family]')).map(b => b.textContent),
+                 families: fams, flatCards: q('#cards > .card').length,
+                 familyGenres: q('#family-genres tbody tr').length,
+                 artists: document.getElementById('artists-section').hidden,
+                 artistRows: q('#artists tbody tr').length,
+                 imgs: q('img').length, pwned: !!window.pwned,
+                 title: document.getElementById('clusters-title').textContent};",
+    );
+    assert_eq!(page["errors"], json!([]), "{page}");
+    assert_eq!(page["points"], json!(data.tracks.len()), "{page}");
+    let legend = page["legend"].as_array().expect("legend");
+    assert_eq!(legend.len(), data.families.len(), "{page}");
+    for (b, f) in legend.iter().zip(&data.families) {
+        assert!(
+            b.as_str().unwrap_or_default().contains(&f.name),
+            "{b} {}",
+            f.name
+        );
+    }
+    let fams = page["families"].as_array().expect("family cards");
+    assert_eq!(fams.len(), data.families.len(), "{page}");
+    for (card, f) in fams.iter().zip(&data.families) {
+        assert_eq!(card["name"], json!(f.name), "{page}");
+        assert_eq!(card["cards"], json!(f.clusters.len()), "{page}");
+        let words: Vec<String> = card["words"]
+            .as_array()
+            .expect("words")
+            .iter()
+            .map(|w| w.as_str().unwrap_or_default().to_string())
+            .collect();
+        let expected: Vec<String> = f.words.iter().map(|w| w.text.clone()).collect();
+        assert_eq!(words, expected, "{page}");
+    }
+    assert_eq!(page["flatCards"], json!(0), "{page}");
+    assert_eq!(page["familyGenres"], json!(data.families.len()), "{page}");
+    assert_eq!(page["artists"], json!(false), "{page}");
+    assert_eq!(page["artistRows"], json!(2), "{page}");
+    assert_eq!(page["imgs"], json!(0), "{page}");
+    assert_eq!(page["pwned"], json!(false), "{page}");
+    assert_eq!(page["title"], json!("Families and playlists"), "{page}");
+
+    // A family in the legend shows that family alone; hovering a point names its family and
+    // playlist; a click on it plays it.
+    s.execute(
+        "document.getElementById('map').scrollIntoView({block: 'center', behavior: 'instant'});",
+    );
+    let focus = s.execute(
+        "const b = document.querySelector('#legend button[data-family=\"0\"]'); b.click();
+         const on = {pressed: b.getAttribute('aria-pressed'),
+                     card: document.getElementById('family-0').classList.contains('focus')};
+         b.click();
+         on.after = b.getAttribute('aria-pressed');
+         return on;",
+    );
+    assert_eq!(
+        focus,
+        json!({"pressed": "true", "card": true, "after": "false"}),
+        "{focus}"
+    );
+    let target = s.execute(
+        "const r = window.sonorityReport, n = r.trackCount; let best = -1, far = -1;
+         const pts = []; for (let i = 0; i < n; i++) pts.push(r.pointOnScreen(i));
+         for (let i = 0; i < n; i++) { let d = 1e9;
+           for (let j = 0; j < n; j++) if (j !== i) d = Math.min(d, Math.hypot(pts[i].x - pts[j].x, pts[i].y - pts[j].y));
+           const e = document.elementFromPoint(pts[i].x, pts[i].y);
+           if (e && e.id === 'map' && d > far) { far = d; best = i; } }
+         return {i: best, x: pts[best].x, y: pts[best].y};",
+    );
+    let (x, y) = (coord(&target["x"]), coord(&target["y"]));
+    s.pointer(&[("move", x, y)]);
+    let tooltip = s.execute(
+        "const t = document.getElementById('tooltip'); return {hidden: t.hidden, text: t.textContent};",
+    );
+    let i = target["i"].as_u64().expect("a point") as usize;
+    let card = &data.clusters[data.tracks[i].cluster];
+    let family = &data.families[card.family.expect("in a family")];
+    let text = tooltip["text"].as_str().unwrap_or_default();
+    assert!(
+        tooltip["hidden"] == json!(false) && text.contains(&format!("family: {}", family.name)),
+        "{tooltip}"
+    );
+    assert!(text.contains("playlist: "), "{tooltip}");
+    s.pointer(&[("move", x, y), ("down", x, y), ("up", x, y)]);
+    s.wait_for("return window.sonorityReport.current !== null");
+    let played = s.execute("return window.sonorityReport.current;");
+    assert_eq!(played, target["i"], "the clicked track plays");
+    let severe: Vec<Value> = s
+        .logs()
+        .into_iter()
+        .filter(|l| l["level"] == json!("SEVERE"))
+        .collect();
+    assert!(severe.is_empty(), "console errors: {severe:?}");
+    let shot = target_dir().join("report-families-screenshot.png");
+    s.execute("window.scrollTo({top: 0, behavior: 'instant'});");
+    std::fs::write(&shot, s.screenshot_full_page()).expect("write screenshot");
+    println!("screenshot: {}", shot.display());
+}
+
 /// A page coordinate as WebDriver wants it (an integer).
 fn coord(v: &Value) -> i64 {
     v.as_f64().map_or(0, |f| f.round() as i64)
@@ -569,6 +857,9 @@ fn synthetic_report(n: usize) -> ReportData {
             }],
             tracks: Vec::new(),
             noise: false,
+            family: None,
+            own_name: None,
+            words: Vec::new(),
         })
         .collect();
     let tracks: Vec<ReportTrack> = (0..n)
@@ -660,6 +951,9 @@ fn synthetic_report(n: usize) -> ReportData {
                 .collect(),
         }),
         clusters,
+        families: Vec::new(),
+        family_genres: None,
+        artists: None,
         tracks,
         notes: Vec::new(),
     }
@@ -700,7 +994,8 @@ fn twenty_thousand_tracks_are_interactive_within_seconds() {
            {clientX: rect.left + (i * 37) % rect.width, clientY: rect.top + (i * 53) % rect.height}));
          const hover = (performance.now() - t) / 200;
          return {ready: r.readyMs, painted: r.paintedMs, points: r.pointsDrawn, errors: r.errors,
-                 hover: hover};",
+                 hover: hover, artists: document.getElementById('artists-section').hidden,
+                 families: document.querySelectorAll('.family').length};",
     );
     println!(
         "20,000-track report ({:.1} MB): script done at {:.0} ms, first paint at {:.0} ms after \
@@ -713,6 +1008,12 @@ fn twenty_thousand_tracks_are_interactive_within_seconds() {
     );
     assert_eq!(m["points"], json!(n), "{m}");
     assert_eq!(m["errors"], json!([]), "{m}");
+    // No family and no artist section in data without them.
+    assert_eq!(
+        (&m["artists"], &m["families"]),
+        (&json!(true), &json!(0)),
+        "{m}"
+    );
     let painted = m["painted"].as_f64().expect("painted");
     assert!(painted < 5_000.0, "interactive after {painted} ms");
     assert!(m["hover"].as_f64().unwrap_or(f64::INFINITY) < 16.0, "{m}");

@@ -6,15 +6,18 @@
 //! not parse only removes what depends on it (the quality figures, the k sweep, the cluster
 //! words), with a note, and never fails the report.
 
+use super::words::{self, DimStat, WordExplanation};
 use super::{MapProjection, ReportOptions};
+use crate::clustering::{duration_log, DURATION_DIM};
 use crate::error::{LibraryError, Result};
-use crate::store::{ClusteringData, FeatureMatrix, SavedClustering, Store, TrackId, TrackRow};
+use crate::similar::ArtistSpace;
+use crate::store::{
+    ClusteringData, FamilyRow, FeatureMatrix, SavedClustering, Store, TrackId, TrackRow,
+};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sonority_cluster::describe::word_for;
-use sonority_cluster::{
-    pca_2d, Dim, FeatureTable, KSweep, Model, Quality, TsneParams, MODEL_FORMAT_VERSION,
-};
+use sonority_cluster::{pca_2d, KSweep, Model, Quality, TsneParams, MODEL_FORMAT_VERSION};
 use std::collections::HashMap;
 use std::path::{Component, Path, PathBuf};
 
@@ -32,6 +35,10 @@ pub struct ReportData {
     pub map: MapInfo,
     /// The clusters in cluster-id order, then a pseudo-cluster for noise if any track has none.
     pub clusters: Vec<ReportCluster>,
+    /// The families the clusters are grouped into, in family-id order; empty for clusterings
+    /// saved without families (the page then shows the clusters alone).
+    #[serde(default)]
+    pub families: Vec<ReportFamily>,
     /// Every track of the clustering still in the library.
     pub tracks: Vec<ReportTrack>,
     /// Cluster × most distinguishing dims, z-scored; `None` without features or dims.
@@ -42,6 +49,14 @@ pub struct ReportData {
     pub quality: Option<QualityInfo>,
     /// Cluster × genre counts; `None` when no track has a genre tag.
     pub genres: Option<GenreTable>,
+    /// Family × genre counts (the genres of [`GenreTable::genres`]); `None` without families
+    /// or without genre tags.
+    #[serde(default)]
+    pub family_genres: Option<FamilyGenreTable>,
+    /// "Artists that sound alike": the artists with the most tracks and their nearest artists;
+    /// `None` when no track has an artist tag (or the model is missing).
+    #[serde(default)]
+    pub artists: Option<Vec<ArtistNeighbours>>,
     /// What could not be shown, and why (also returned in the summary).
     pub notes: Vec<String>,
 }
@@ -104,6 +119,61 @@ pub struct ReportCluster {
     pub tracks: Vec<usize>,
     /// True for the pseudo-cluster of tracks that no cluster took (DBSCAN noise).
     pub noise: bool,
+    /// Its family (index into [`ReportData::families`]), if it has one.
+    #[serde(default)]
+    pub family: Option<usize>,
+    /// What sets it apart inside its family: the words of its name after the family's
+    /// ("bright · fast" of "calm · dark / bright · fast"); `None` when its name is its family's
+    /// or it has no family.
+    #[serde(default)]
+    pub own_name: Option<String>,
+    /// Its own words explained with measured values: relative to its family when it has one,
+    /// else the words of its name relative to the library.
+    #[serde(default)]
+    pub words: Vec<WordExplanation>,
+}
+
+/// One family card: playlists that sound alike.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReportFamily {
+    /// The family id in the store.
+    pub id: i64,
+    /// Its name ("calm · dark"), or "family N" when it has none.
+    pub name: String,
+    /// Its colour on the map, `#rrggbb` (its playlists take shades of it).
+    pub color: String,
+    /// Tracks shown in it.
+    pub size: usize,
+    /// Their total duration, in seconds.
+    pub duration_s: f64,
+    /// Its playlists (indices into [`ReportData::clusters`]), in cluster-id order.
+    pub clusters: Vec<usize>,
+    /// The words of its name explained with measured values, relative to the library.
+    pub words: Vec<WordExplanation>,
+    /// Its most frequent genres, most frequent first.
+    pub genres: Vec<GenreCount>,
+}
+
+/// An artist and the artists whose tracks sound most like theirs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ArtistNeighbours {
+    /// The artist, as first spelled in the library.
+    pub artist: String,
+    /// Their tracks.
+    pub tracks: usize,
+    /// The nearest artists, nearest first.
+    pub similar: Vec<SimilarArtist>,
+}
+
+/// One of an artist's nearest artists.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SimilarArtist {
+    /// The artist.
+    pub artist: String,
+    /// Their tracks.
+    pub tracks: usize,
+    /// Mean distance between the two artists' tracks in the clustering's scaled space.
+    pub distance: f64,
 }
 
 /// A dim that distinguishes a cluster.
@@ -249,6 +319,28 @@ pub struct GenreRow {
     pub untagged: usize,
 }
 
+/// Family × genre counts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FamilyGenreTable {
+    /// The genres of the columns (those of [`GenreTable::genres`]).
+    pub genres: Vec<String>,
+    /// One row per family.
+    pub rows: Vec<FamilyGenreRow>,
+}
+
+/// One family's genre counts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FamilyGenreRow {
+    /// Index into [`ReportData::families`].
+    pub family: usize,
+    /// Tracks per genre of [`FamilyGenreTable::genres`].
+    pub counts: Vec<usize>,
+    /// Tracks of other genres.
+    pub other: usize,
+    /// Tracks without a genre tag.
+    pub untagged: usize,
+}
+
 /// How audio files are linked from the page.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AudioLinks {
@@ -323,6 +415,9 @@ pub(super) fn collect_from(
             genres: Vec::new(),
             tracks: Vec::new(),
             noise: false,
+            family: None,
+            own_name: None,
+            words: Vec::new(),
         })
         .collect();
     let noise_index = clusters.len();
@@ -340,8 +435,14 @@ pub(super) fn collect_from(
             genres: Vec::new(),
             tracks: Vec::new(),
             noise: true,
+            family: None,
+            own_name: None,
+            words: Vec::new(),
         });
     }
+
+    // Families: their cards, their playlists' colours (shades of the family's) and own names.
+    let mut families = build_families(data, &mut clusters, &position);
 
     // Tracks, in assignment (track id) order.
     let mut tracks = Vec::with_capacity(data.assignments.len());
@@ -455,7 +556,25 @@ pub(super) fn collect_from(
         }
     }
 
-    let genres = genre_table(&tracks, &mut clusters, opts.top_genres.max(1));
+    for f in &mut families {
+        f.size = f.clusters.iter().map(|&c| clusters[c].size).sum();
+        f.duration_s = f.clusters.iter().map(|&c| clusters[c].duration_s).sum();
+    }
+    explain_names(
+        features.as_ref(),
+        &rows_of_tracks,
+        &tracks,
+        &mut clusters,
+        &mut families,
+        model.as_ref(),
+    );
+    let (genres, family_genres) = genre_table(
+        &tracks,
+        &mut clusters,
+        &mut families,
+        opts.top_genres.max(1),
+    );
+    let artists = artist_neighbours(features.as_ref(), model.as_ref(), &mut notes);
     let noise = if needs_noise {
         clusters[noise_index].size
     } else {
@@ -473,13 +592,377 @@ pub(super) fn collect_from(
         run: run_info(saved, tracks.len(), noise, total_duration_s),
         map,
         clusters,
+        families,
         tracks,
         heatmap,
         sweep,
         quality,
         genres,
+        family_genres,
+        artists,
         notes,
     })
+}
+
+/// Family cards from the clustering's families (none for clusterings saved without them):
+/// each playlist is tied to its family, named by its own words and coloured in a shade of its
+/// family's colour. Families without a playlist are left out.
+fn build_families(
+    data: &ClusteringData,
+    clusters: &mut [ReportCluster],
+    position: &HashMap<i64, usize>,
+) -> Vec<ReportFamily> {
+    let mut rows: Vec<&FamilyRow> = data.families.iter().collect();
+    rows.sort_by_key(|f| f.family_id);
+    let mut members: Vec<Vec<usize>> = vec![Vec::new(); rows.len()];
+    let index: HashMap<i64, usize> = rows
+        .iter()
+        .enumerate()
+        .map(|(i, f)| (f.family_id, i))
+        .collect();
+    for c in &data.clusters {
+        if let (Some(f), Some(&ci)) = (
+            c.family_id.and_then(|f| index.get(&f).copied()),
+            position.get(&c.cluster_id),
+        ) {
+            members[f].push(ci);
+        }
+    }
+    let mut families: Vec<ReportFamily> = Vec::new();
+    for (row, mut cards) in rows.into_iter().zip(members) {
+        if cards.is_empty() {
+            continue;
+        }
+        cards.sort_unstable();
+        let fi = families.len();
+        let name = row
+            .name
+            .clone()
+            .filter(|n| !n.trim().is_empty())
+            .unwrap_or_else(|| format!("family {}", row.family_id));
+        let color = cluster_color(fi);
+        for (j, &ci) in cards.iter().enumerate() {
+            let c = &mut clusters[ci];
+            c.family = Some(fi);
+            c.color = shade(&color, j, cards.len());
+            c.own_name = own_name(&c.name, &name);
+        }
+        families.push(ReportFamily {
+            id: row.family_id,
+            name,
+            color,
+            size: 0,
+            duration_s: 0.0,
+            clusters: cards,
+            words: Vec::new(),
+            genres: Vec::new(),
+        });
+    }
+    // Playlists without a family take colours after the families'.
+    let mut next = families.len();
+    for c in clusters.iter_mut() {
+        if !families.is_empty() && c.family.is_none() && !c.noise {
+            c.color = cluster_color(next);
+            next += 1;
+        }
+    }
+    families
+}
+
+/// A playlist's own words: its name after "`family` / ", or after the last separator when
+/// the family was renamed since; `None` when it is named as its family.
+fn own_name(name: &str, family: &str) -> Option<String> {
+    let sep = sonority_cluster::FAMILY_SEPARATOR;
+    let own = match name.strip_prefix(family).and_then(|r| r.strip_prefix(sep)) {
+        Some(own) => own,
+        None => name.rsplit_once(sep)?.1,
+    };
+    let own = own.trim();
+    (!own.is_empty()).then(|| own.to_string())
+}
+
+/// The `j`-th of `n` shades of `hex`: the same hue, lightness spread from dark to light.
+pub(super) fn shade(hex: &str, j: usize, n: usize) -> String {
+    if n <= 1 {
+        return hex.to_string();
+    }
+    let channel = |i: usize| {
+        hex.get(i..i + 2)
+            .and_then(|s| u8::from_str_radix(s, 16).ok())
+            .map_or(0.5, |v| f64::from(v) / 255.0)
+    };
+    let (r, g, b) = (channel(1), channel(3), channel(5));
+    let (max, min) = (r.max(g).max(b), r.min(g).min(b));
+    let l = (max + min) / 2.0;
+    let d = max - min;
+    let s = if d == 0.0 {
+        0.0
+    } else {
+        d / (1.0 - (2.0 * l - 1.0).abs())
+    };
+    let h = if d == 0.0 {
+        0.0
+    } else if max == r {
+        60.0 * ((g - b) / d).rem_euclid(6.0)
+    } else if max == g {
+        60.0 * ((b - r) / d + 2.0)
+    } else {
+        60.0 * ((r - g) / d + 4.0)
+    };
+    let t = j as f64 / (n - 1) as f64;
+    let (r, g, b) = hsl_to_rgb(h, s.clamp(0.35, 0.85), 0.30 + 0.42 * t);
+    format!("#{r:02x}{g:02x}{b:02x}")
+}
+
+/// The max number of tracks of one artist compared in "artists that sound alike" (evenly
+/// spaced through their list): the cost grows with it times the library's tracks.
+const MAX_SEED_TRACKS: usize = 64;
+
+/// Artists listed in "artists that sound alike".
+const ARTISTS_LISTED: usize = 20;
+
+/// Nearest artists listed for each.
+const ARTIST_NEIGHBOURS: usize = 3;
+
+/// "Artists that sound alike": for the artists with the most tracks (at least two), their
+/// nearest artists by [`crate::similar_artists`]' measure. `None` when no track has an artist
+/// tag, or (with a note) when the model or the features are missing.
+fn artist_neighbours(
+    features: Option<&FeatureMatrix>,
+    model: Option<&Model>,
+    notes: &mut Vec<String>,
+) -> Option<Vec<ArtistNeighbours>> {
+    let f = features?;
+    let tagged = f.tracks.iter().any(|t| {
+        t.tags
+            .artist
+            .as_deref()
+            .is_some_and(|a| !a.trim().is_empty())
+    });
+    if !tagged {
+        return None;
+    }
+    let Some(model) = model else {
+        notes.push("no saved model: the artists that sound alike are not shown".to_string());
+        return None;
+    };
+    let space = crate::clustering::feature_table(f)
+        .and_then(|table| ArtistSpace::new(model, &table, &f.tracks));
+    let space = match space {
+        Ok(s) => s,
+        Err(e) => {
+            notes.push(format!(
+                "cannot compare artists ({e}): the artists that sound alike are not shown"
+            ));
+            return None;
+        }
+    };
+    let mut out = Vec::new();
+    for (artist, n) in space
+        .by_tracks()
+        .into_iter()
+        .filter(|(_, n)| *n >= 2)
+        .take(ARTISTS_LISTED)
+    {
+        match space.similar(&artist, ARTIST_NEIGHBOURS, Some(MAX_SEED_TRACKS)) {
+            Ok((_, similar)) => out.push(ArtistNeighbours {
+                artist,
+                tracks: n,
+                similar: similar
+                    .into_iter()
+                    .filter(|s| s.distance.is_finite())
+                    .map(|s| SimilarArtist {
+                        artist: s.artist,
+                        tracks: s.tracks,
+                        distance: (s.distance * 1e4).round() / 1e4,
+                    })
+                    .collect(),
+            }),
+            Err(e) => notes.push(format!("cannot compare the artist {artist:?} ({e})")),
+        }
+    }
+    Some(out)
+}
+
+/// A column the names' words are measured on.
+enum Column {
+    /// A column of the stored features.
+    Stored(usize),
+    /// [`DURATION_DIM`], from the track's duration.
+    DurationLog,
+}
+
+/// Means and variances of the columns over some feature rows.
+struct Moments {
+    mean: Vec<f64>,
+    var: Vec<f64>,
+    n: usize,
+}
+
+fn moments(f: &FeatureMatrix, columns: &[(String, Column)], rows: &[usize]) -> Moments {
+    let value = |r: usize, c: &Column| match c {
+        Column::Stored(j) => f.values[r].get(*j).copied().unwrap_or(0.0),
+        Column::DurationLog => duration_log(f.tracks[r].duration_s),
+    };
+    let n = rows.len();
+    let mut mean = vec![0.0; columns.len()];
+    let mut var = vec![0.0; columns.len()];
+    if n > 0 {
+        for (k, (_, c)) in columns.iter().enumerate() {
+            let m = rows.iter().map(|&r| value(r, c)).sum::<f64>() / n as f64;
+            mean[k] = m;
+            var[k] = rows.iter().map(|&r| (value(r, c) - m).powi(2)).sum::<f64>() / n as f64;
+        }
+    }
+    Moments { mean, var, n }
+}
+
+/// How far `group` stands from `reference` on every column with spread, strongest first.
+fn stats_against(
+    columns: &[(String, Column)],
+    group: &Moments,
+    reference: &Moments,
+) -> Vec<DimStat> {
+    if group.n == 0 {
+        return Vec::new();
+    }
+    let mut stats: Vec<DimStat> = columns
+        .iter()
+        .enumerate()
+        .filter(|&(k, _)| reference.var[k] > 0.0 && reference.var[k].is_finite())
+        .map(|(k, (name, _))| DimStat {
+            dim: name.clone(),
+            z: (group.mean[k] - reference.mean[k]) / reference.var[k].sqrt(),
+            mean: group.mean[k],
+            reference: reference.mean[k],
+        })
+        .filter(|s| s.z.is_finite())
+        .collect();
+    words::sort_stats(&mut stats);
+    stats
+}
+
+/// Fills the family cards' and playlist cards' word explanations: a family's name against the
+/// library, a playlist's own words against its family (a playlist without a family: its name
+/// against the library). Measured on the stored features of the tracks shown, on the dims the
+/// model clustered on; without features, a family's words come from the model's description.
+fn explain_names(
+    features: Option<&FeatureMatrix>,
+    rows_of_tracks: &[Option<usize>],
+    tracks: &[ReportTrack],
+    clusters: &mut [ReportCluster],
+    families: &mut [ReportFamily],
+    model: Option<&Model>,
+) {
+    let model_stats = |family: &ReportFamily| -> Vec<DimStat> {
+        let Some(m) = model else {
+            return Vec::new();
+        };
+        usize::try_from(family.id)
+            .ok()
+            .and_then(|id| m.clustering.family(id))
+            .map(|f| {
+                f.top
+                    .iter()
+                    .map(|s| DimStat {
+                        dim: s.dim.clone(),
+                        z: s.z,
+                        mean: s.cluster_mean,
+                        reference: s.overall_mean,
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let Some(f) = features else {
+        for fam in families.iter_mut() {
+            fam.words = words::explain(&words::name_words(&fam.name), &model_stats(fam), "library");
+        }
+        return;
+    };
+    let by_name: HashMap<&str, usize> = f
+        .layout
+        .dims
+        .iter()
+        .enumerate()
+        .map(|(j, d)| (d.name.as_str(), j))
+        .collect();
+    let mut columns: Vec<(String, Column)> = match model {
+        Some(m) => m
+            .dims()
+            .iter()
+            .filter_map(|d| {
+                if let Some(&j) = by_name.get(d.name.as_str()) {
+                    Some((d.name.clone(), Column::Stored(j)))
+                } else if d.name == DURATION_DIM {
+                    Some((d.name.clone(), Column::DurationLog))
+                } else {
+                    None
+                }
+            })
+            .collect(),
+        None => Vec::new(),
+    };
+    if columns.is_empty() {
+        columns = f
+            .layout
+            .dims
+            .iter()
+            .enumerate()
+            .map(|(j, d)| (d.name.clone(), Column::Stored(j)))
+            .collect();
+    }
+    let mut rows_of_card: Vec<Vec<usize>> = vec![Vec::new(); clusters.len()];
+    for (t, r) in tracks.iter().zip(rows_of_tracks) {
+        if let (Some(r), Some(rows)) = (r, rows_of_card.get_mut(t.cluster)) {
+            rows.push(*r);
+        }
+    }
+    let all: Vec<usize> = rows_of_card.iter().flatten().copied().collect();
+    let library = moments(f, &columns, &all);
+    for fam in families.iter_mut() {
+        let rows: Vec<usize> = fam
+            .clusters
+            .iter()
+            .flat_map(|&c| rows_of_card[c].iter().copied())
+            .collect();
+        let family = moments(f, &columns, &rows);
+        let measured = stats_against(&columns, &family, &library);
+        let fallback = model_stats(fam);
+        fam.words = words::name_words(&fam.name)
+            .into_iter()
+            .filter_map(|w| {
+                let one = std::slice::from_ref(&w);
+                words::explain(one, &measured, "library")
+                    .pop()
+                    .or_else(|| words::explain(one, &fallback, "library").pop())
+            })
+            .collect();
+        for &c in &fam.clusters {
+            let card = moments(f, &columns, &rows_of_card[c]);
+            clusters[c].words = match clusters[c].own_name.clone() {
+                Some(own) => {
+                    let stats = stats_against(&columns, &card, &family);
+                    words::explain(&words::name_words(&own), &stats, "family")
+                }
+                // Named apart from its family (families grouped after the fact): its name
+                // against the library, as it was made.
+                None if clusters[c].name != fam.name => {
+                    let stats = stats_against(&columns, &card, &library);
+                    words::explain(&words::name_words(&clusters[c].name), &stats, "library")
+                }
+                None => Vec::new(),
+            };
+        }
+    }
+    for (c, card) in clusters.iter_mut().enumerate() {
+        if card.noise || card.family.is_some() {
+            continue;
+        }
+        let m = moments(f, &columns, &rows_of_card[c]);
+        let stats = stats_against(&columns, &m, &library);
+        card.words = words::explain(&words::name_words(&card.name), &stats, "library");
+    }
 }
 
 /// The map method of positions saved with the clustering.
@@ -820,19 +1303,11 @@ fn scaled_rows(
     present: &[(usize, usize)],
     model: Option<&Model>,
 ) -> std::result::Result<ndarray::Array2<f64>, String> {
-    let dims: Vec<Dim> = features
-        .layout
-        .dims
-        .iter()
-        .map(|d| Dim::new(d.name.clone(), d.group.clone()))
-        .collect();
-    let table = FeatureTable::from_rows(
-        dims,
-        present
-            .iter()
-            .map(|&(i, r)| (i.to_string(), features.values[r].clone())),
-    )
-    .map_err(|e| e.to_string())?;
+    // The table the clustering saw (with the duration dim), in the order of `present`.
+    let rows: Vec<usize> = present.iter().map(|&(_, r)| r).collect();
+    let table = crate::clustering::feature_table(features)
+        .and_then(|t| Ok(t.select_rows(&rows)?))
+        .map_err(|e| e.to_string())?;
     if let Some(m) = model {
         if let Ok(x) = m.scaler.transform(&table) {
             return Ok(x);
@@ -1049,13 +1524,32 @@ fn split_genres(tag: &str) -> impl Iterator<Item = &str> {
         .filter(|g| !g.is_empty())
 }
 
-/// Counts genres per card, fills the cards' genre mix and returns the cluster × genre table
-/// (`None` when no track has a genre).
+/// The most frequent genres of some counts, most frequent first.
+fn top_genres(
+    counts: &HashMap<String, usize>,
+    name: &dyn Fn(&str) -> String,
+    n: usize,
+) -> Vec<GenreCount> {
+    let mut v: Vec<(&String, &usize)> = counts.iter().collect();
+    v.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+    v.into_iter()
+        .take(n)
+        .map(|(k, &count)| GenreCount {
+            genre: name(k),
+            count,
+        })
+        .collect()
+}
+
+/// Counts genres per card and per family, fills their genre mix and returns the cluster ×
+/// genre table and the family × genre table (`None` when no track has a genre; the family
+/// table is also `None` without families).
 fn genre_table(
     tracks: &[ReportTrack],
     clusters: &mut [ReportCluster],
+    families: &mut [ReportFamily],
     top: usize,
-) -> Option<GenreTable> {
+) -> (Option<GenreTable>, Option<FamilyGenreTable>) {
     // Genres merge case-insensitively and keep their first spelling.
     let mut spelling: HashMap<String, String> = HashMap::new();
     let mut total: HashMap<String, usize> = HashMap::new();
@@ -1075,45 +1569,67 @@ fn genre_table(
         }
     }
     if total.is_empty() {
-        return None;
+        return (None, None);
     }
     let name = |k: &str| spelling.get(k).cloned().unwrap_or_else(|| k.to_string());
     for (c, counts) in clusters.iter_mut().zip(&per) {
-        let mut v: Vec<(&String, &usize)> = counts.iter().collect();
-        v.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
-        c.genres = v
-            .into_iter()
-            .take(8)
-            .map(|(k, &count)| GenreCount {
-                genre: name(k),
-                count,
-            })
-            .collect();
+        c.genres = top_genres(counts, &name, 8);
     }
     let mut ranked: Vec<(&String, &usize)> = total.iter().collect();
     ranked.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
     let keys: Vec<&String> = ranked.iter().take(top).map(|(k, _)| *k).collect();
+    let row = |counts: &HashMap<String, usize>| -> (Vec<usize>, usize) {
+        let shown: Vec<usize> = keys
+            .iter()
+            .map(|k| counts.get(*k).copied().unwrap_or(0))
+            .collect();
+        let all: usize = counts.values().sum();
+        let other = all - shown.iter().sum::<usize>();
+        (shown, other)
+    };
     let rows = per
         .iter()
         .enumerate()
         .map(|(c, counts)| {
-            let shown: Vec<usize> = keys
-                .iter()
-                .map(|k| counts.get(*k).copied().unwrap_or(0))
-                .collect();
-            let all: usize = counts.values().sum();
+            let (counts, other) = row(counts);
             GenreRow {
                 cluster: c,
-                other: all - shown.iter().sum::<usize>(),
-                counts: shown,
+                counts,
+                other,
                 untagged: untagged[c],
             }
         })
         .collect();
-    Some(GenreTable {
-        genres: keys.iter().map(|k| name(k)).collect(),
-        rows,
-    })
+    let genres: Vec<String> = keys.iter().map(|k| name(k)).collect();
+    let family_table = (!families.is_empty()).then(|| {
+        let rows = families
+            .iter_mut()
+            .enumerate()
+            .map(|(fi, fam)| {
+                let mut counts: HashMap<String, usize> = HashMap::new();
+                let mut none = 0;
+                for &c in &fam.clusters {
+                    for (k, n) in &per[c] {
+                        *counts.entry(k.clone()).or_default() += n;
+                    }
+                    none += untagged[c];
+                }
+                fam.genres = top_genres(&counts, &name, 8);
+                let (shown, other) = row(&counts);
+                FamilyGenreRow {
+                    family: fi,
+                    counts: shown,
+                    other,
+                    untagged: none,
+                }
+            })
+            .collect();
+        FamilyGenreTable {
+            genres: genres.clone(),
+            rows,
+        }
+    });
+    (Some(GenreTable { genres, rows }), family_table)
 }
 
 /// The URL of an audio file for the page: relative to the report's folder when there is a
@@ -1374,6 +1890,40 @@ mod tests {
             html.len() as f64 / 1e6
         );
         assert_eq!(report.tracks.len(), n);
+    }
+
+    #[test]
+    fn playlists_take_their_own_words_and_shades_of_their_family() {
+        assert_eq!(
+            own_name("calm · dark / bright · fast", "calm · dark").as_deref(),
+            Some("bright · fast")
+        );
+        // A family renamed since: the words after the separator.
+        assert_eq!(
+            own_name("old name / bright", "new name").as_deref(),
+            Some("bright")
+        );
+        assert_eq!(own_name("calm · dark", "calm · dark"), None);
+        assert_eq!(own_name("bright · fast", "calm"), None);
+        let base = cluster_color(0);
+        assert_eq!(shade(&base, 0, 1), base);
+        let shades: Vec<String> = (0..6).map(|j| shade(&base, j, 6)).collect();
+        let mut unique = shades.clone();
+        unique.sort();
+        unique.dedup();
+        assert_eq!(unique.len(), 6, "{shades:?}");
+        // Darkest first, lightest last, all of one hue (blue dominates in every shade).
+        let channels = |hex: &str| -> Vec<u8> {
+            (0..3)
+                .map(|i| u8::from_str_radix(&hex[1 + 2 * i..3 + 2 * i], 16).unwrap_or(0))
+                .collect()
+        };
+        let sum = |hex: &str| channels(hex).iter().map(|&c| u32::from(c)).sum::<u32>();
+        assert!(sum(&shades[0]) < sum(&shades[5]));
+        for s in &shades {
+            let c = channels(s);
+            assert!(c[2] > c[0] && c[2] >= c[1], "{s}");
+        }
     }
 
     #[test]

@@ -47,6 +47,7 @@ pub fn render_html(data: &ReportData) -> Result<String> {
 <a id="nav-sweep-section" href="#sweep-section">Choosing k</a>
 <a id="nav-clusters-section" href="#clusters-section">Clusters</a>
 <a id="nav-genres-section" href="#genres-section">Genres</a>
+<a id="nav-artists-section" href="#artists-section">Artists</a>
 <a id="nav-run-section" href="#run-section">Run and quality</a>
 </nav>
 </header>
@@ -61,7 +62,7 @@ pub fn render_html(data: &ReportData) -> Result<String> {
 <noscript><p>This report draws its map and charts with JavaScript: please allow scripts for this file.</p></noscript>
 <section class="block" id="map-section">
 <h2>Map of the tracks</h2>
-<p class="hint">Each point is a track (map: <span id="map-method"></span>), coloured by cluster: nearby points sound alike. Hover to see a track, click to play it; click a cluster below to show it alone.</p>
+<p class="hint">Each point is a track (map: <span id="map-method"></span>), <span id="map-colouring">coloured by cluster: nearby points sound alike. Hover to see a track, click to play it; click a cluster below to show it alone.</span></p>
 <div class="map-wrap"><canvas id="map" aria-label="Map of the tracks, coloured by cluster"></canvas><div id="tooltip" role="tooltip" hidden></div></div>
 <div class="axis-label"><span id="axis-y"></span><span id="axis-x"></span></div>
 <div class="legend" id="legend"></div>
@@ -77,14 +78,19 @@ pub fn render_html(data: &ReportData) -> Result<String> {
 <div id="sweep" class="scroll-x"></div>
 </section>
 <section class="block" id="clusters-section">
-<h2>Clusters</h2>
-<p class="hint">Tracks are listed nearest the cluster's centre first; “Play all” plays them in that order.</p>
+<h2 id="clusters-title">Clusters</h2>
+<p class="hint" id="clusters-hint">Tracks are listed nearest the cluster's centre first; “Play all” plays them in that order.</p>
 <div class="cards" id="cards"></div>
 </section>
 <section class="block" id="genres-section">
-<h2>Clusters and genres</h2>
-<p class="hint">Tracks per genre tag in each cluster.</p>
+<h2 id="genres-title">Clusters and genres</h2>
+<p class="hint" id="genres-hint">Tracks per genre tag in each cluster.</p>
 <div class="scroll-x" id="genres"></div>
+</section>
+<section class="block" id="artists-section">
+<h2>Artists that sound alike</h2>
+<p class="hint">For the artists with the most tracks, the artists whose tracks sound most like theirs: the mean distance between one track of each, over every pair, in the clustering's feature space (smaller is closer; an artist with more than 64 tracks is compared through 64 of them).</p>
+<div class="scroll-x" id="artists"></div>
 </section>
 <section class="block" id="run-section">
 <h2>Run and quality</h2>

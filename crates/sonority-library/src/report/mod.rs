@@ -18,11 +18,17 @@
 //! else may load: `connect-src`, `font-src`, frames and the rest fall back to `'none'` (checked
 //! in Chromium: a `fetch` is refused, the audio plays).
 //!
-//! What the page shows: a 2-D map of all tracks coloured by cluster (canvas; hover for artist,
-//! title and cluster, click to play), the centroid heatmap (clusters × the most distinguishing
-//! dims, z-scored), the k sweep (inertia with the elbow and the chosen k, silhouette per k),
-//! one card per cluster (name, size, duration, top features, genre mix, its tracks with play
-//! buttons and "play all"), the cluster × genre table, and the run's parameters and quality.
+//! What the page shows: a 2-D map of all tracks coloured by family, each playlist in a shade of
+//! its family's colour (canvas; a legend of families; hover for artist, title, family and
+//! playlist, click to play), the centroid heatmap (clusters × the most distinguishing dims,
+//! z-scored), the k sweep (inertia with the elbow and the chosen k, silhouette per k), one card
+//! per family (its name's words explained with measured values, e.g. "dark — spectral
+//! centroid 1,150 Hz (library 2,030 Hz)", its genre mix, and a card per playlist: name, size,
+//! duration, its own words explained against the family, top features, genre mix, its tracks
+//! with play buttons and "play all"), the family × genre and cluster × genre tables, "artists
+//! that sound alike" (when tracks have artist tags), and the run's parameters and quality.
+//! A clustering saved without families (older databases) shows one card per cluster, coloured
+//! by cluster, as before.
 //!
 //! Every string from a file (tags, paths) reaches the page only through the JSON blob, whose
 //! `<`, `>`, `&`, U+2028 and U+2029 are written as `\u` escapes, and the script inserts it
@@ -46,13 +52,18 @@
 mod data;
 mod html;
 mod svg;
+mod words;
 
 pub use data::{
-    AudioLinks, GenreCount, GenreRow, GenreTable, Heatmap, MapInfo, QualityInfo, ReportCluster,
-    ReportData, ReportTrack, RunInfo, SweepInfo, SweepPoint, TopFeature,
+    ArtistNeighbours, AudioLinks, FamilyGenreRow, FamilyGenreTable, GenreCount, GenreRow,
+    GenreTable, Heatmap, MapInfo, QualityInfo, ReportCluster, ReportData, ReportFamily,
+    ReportTrack, RunInfo, SimilarArtist, SweepInfo, SweepPoint, TopFeature,
 };
 pub use html::{render_html, CONTENT_SECURITY_POLICY_TEMPLATE};
 pub use svg::SvgOutput;
+pub use words::{
+    measure_for, measure_name, Measure, MeasureIndex, Scale, WordExplanation, MEASURES,
+};
 
 use crate::error::{LibraryError, Result};
 use crate::store::Store;

@@ -128,31 +128,40 @@ fn map_svg(data: &ReportData, max_points: usize) -> Result<String> {
             });
             chart.draw_series(points).map_err(&err)?;
         }
-        // Legend: one row per cluster.
-        let rows = data.clusters.len().max(1) as i32;
+        // Legend: one row per cluster; with families, each family then its playlists.
+        let entries = legend_entries(data);
+        let rows = entries.len().max(1) as i32;
         let step = (700 / rows).clamp(12, 26);
-        for (i, c) in data.clusters.iter().enumerate() {
+        for (i, (indent, colour, label, size)) in entries.iter().enumerate() {
             let y = 60 + i as i32 * step;
             if y > 780 {
                 legend
                     .draw(&Text::new(
-                        format!("… {} more", data.clusters.len() - i),
+                        format!("… {} more", entries.len() - i),
                         (10, y),
                         (FONT, 14).into_font().color(&BLACK),
                     ))
                     .map_err(&err)?;
                 break;
             }
+            let x = if *indent { 30 } else { 14 };
             legend
-                .draw(&Circle::new((14, y), 6, color(&c.color).filled()))
+                .draw(&Circle::new(
+                    (x, y),
+                    if *indent { 5 } else { 7 },
+                    color(colour).filled(),
+                ))
                 .map_err(&err)?;
-            let style = TextStyle::from((FONT, 14).into_font())
+            let style = TextStyle::from((FONT, if *indent { 13 } else { 15 }).into_font())
                 .color(&BLACK)
                 .pos(Pos::new(HPos::Left, VPos::Center));
             legend
                 .draw(&Text::new(
-                    format!("{} ({})", truncate(&c.name, 30), c.size),
-                    (26, y),
+                    format!(
+                        "{} ({size})",
+                        truncate(label, if *indent { 28 } else { 30 })
+                    ),
+                    (x + 12, y),
                     style,
                 ))
                 .map_err(&err)?;
@@ -160,6 +169,31 @@ fn map_svg(data: &ReportData, max_points: usize) -> Result<String> {
         root.present().map_err(&err)?;
     }
     Ok(buf)
+}
+
+/// The map legend's rows: (indented, colour, label, tracks). Without families, one per
+/// cluster; with them, each family followed by its playlists' own names, then the playlists
+/// in no family.
+fn legend_entries(data: &ReportData) -> Vec<(bool, String, String, usize)> {
+    if data.families.is_empty() {
+        return data
+            .clusters
+            .iter()
+            .map(|c| (false, c.color.clone(), c.name.clone(), c.size))
+            .collect();
+    }
+    let mut out = Vec::new();
+    for f in &data.families {
+        out.push((false, f.color.clone(), f.name.clone(), f.size));
+        for c in f.clusters.iter().filter_map(|&c| data.clusters.get(c)) {
+            let label = c.own_name.clone().unwrap_or_else(|| c.name.clone());
+            out.push((true, c.color.clone(), label, c.size));
+        }
+    }
+    for c in data.clusters.iter().filter(|c| c.family.is_none()) {
+        out.push((false, c.color.clone(), c.name.clone(), c.size));
+    }
+    out
 }
 
 /// A diverging blue–white–red colour for a z-score (clipped at ±2.5).
@@ -410,6 +444,9 @@ mod tests {
                 genres: Vec::new(),
                 tracks: Vec::new(),
                 noise: false,
+                family: None,
+                own_name: None,
+                words: Vec::new(),
             })
             .collect();
         let tracks: Vec<ReportTrack> = (0..n)
@@ -451,6 +488,7 @@ mod tests {
                 y_label: "PC 2".into(),
             },
             clusters,
+            families: Vec::new(),
             tracks,
             heatmap: None,
             sweep: Some(SweepInfo {
@@ -470,6 +508,8 @@ mod tests {
             }),
             quality: None,
             genres: None,
+            family_genres: None,
+            artists: None,
             notes: Vec::new(),
         }
     }
@@ -485,6 +525,48 @@ mod tests {
         assert!(!svg.contains("<b>"));
         let all = map_svg(&d, 50_000).expect("map");
         assert_eq!(all.matches("<circle").count(), 10_004);
+    }
+
+    #[test]
+    fn map_legend_lists_families_then_their_playlists() {
+        use crate::report::data::ReportFamily;
+        let mut d = data(100, 4);
+        for (fi, name) in ["calm · dark", "loud · fast"].iter().enumerate() {
+            let members = vec![2 * fi, 2 * fi + 1];
+            for (j, &c) in members.iter().enumerate() {
+                d.clusters[c].family = Some(fi);
+                d.clusters[c].own_name = Some(format!("own {fi}.{j}"));
+                d.clusters[c].name = format!("{name} / own {fi}.{j}");
+            }
+            d.families.push(ReportFamily {
+                id: fi as i64,
+                name: name.to_string(),
+                color: crate::report::data::cluster_color(fi),
+                size: members.iter().map(|&c| d.clusters[c].size).sum(),
+                duration_s: 0.0,
+                clusters: members,
+                words: Vec::new(),
+                genres: Vec::new(),
+            });
+        }
+        let entries = legend_entries(&d);
+        let labels: Vec<&str> = entries.iter().map(|e| e.2.as_str()).collect();
+        assert_eq!(
+            labels,
+            [
+                "calm · dark",
+                "own 0.0",
+                "own 0.1",
+                "loud · fast",
+                "own 1.0",
+                "own 1.1"
+            ]
+        );
+        assert_eq!(entries[0].3, 50);
+        let svg = map_svg(&d, 50_000).expect("map");
+        // 100 points and 6 legend dots.
+        assert_eq!(svg.matches("<circle").count(), 106);
+        assert!(svg.contains("calm · dark (50)") && svg.contains("own 1.1 (25)"));
     }
 
     #[test]

@@ -31,6 +31,7 @@
   }
   var tracks = data.tracks || [];
   var clusters = data.clusters || [];
+  var families = data.families || [];
   report.trackCount = tracks.length;
   var dark = window.matchMedia && window.matchMedia('(prefers-color-scheme: dark)').matches;
 
@@ -87,7 +88,7 @@
   function label(t) {
     return t.artist ? t.artist + ' – ' + t.title : t.title;
   }
-  function plural(n, word) { return n.toLocaleString('en-US') + ' ' + word + (n === 1 ? '' : 's'); }
+  function plural(n, word, many) { return n.toLocaleString('en-US') + ' ' + (n === 1 ? word : many || word + 's'); }
   function hideSection(id) { var s = byId(id); if (s) s.hidden = true; var a = byId('nav-' + id); if (a) a.hidden = true; }
 
   /* ---------- header ---------- */
@@ -96,12 +97,12 @@
     var run = data.run || {};
     var realClusters = clusters.filter(function (c) { return !c.noise; }).length;
     byId('subtitle').textContent = [
-      plural(tracks.length, 'track'),
-      plural(realClusters, 'cluster'),
+      plural(tracks.length, 'track')
+    ].concat(families.length ? [plural(families.length, 'family', 'families'), plural(realClusters, 'playlist')] : [plural(realClusters, 'cluster')]).concat([
       fmtLong(run.total_duration_s),
       run.algorithm,
       'clustering #' + run.clustering_id + ' of ' + fmtDate(run.created_at)
-    ].join(' · ');
+    ]).join(' · ');
   })();
 
   /* ---------- player ---------- */
@@ -180,7 +181,13 @@
   var canvas = byId('map');
   var ctx = canvas.getContext('2d');
   var tooltip = byId('tooltip');
-  var focus = null; /* a cluster index shown alone, or null */
+  /* What the map shows alone: null, {cluster: i} or {family: f}. */
+  var focus = null;
+  function inFocus(ci) {
+    if (focus === null) return true;
+    if (focus.family !== undefined) return clusters[ci] && clusters[ci].family === focus.family;
+    return focus.cluster === ci;
+  }
   var hover = null;
   var px = new Float32Array(tracks.length);
   var py = new Float32Array(tracks.length);
@@ -227,7 +234,7 @@
     var tau = Math.PI * 2;
     for (var c = 0; c < clusters.length; c++) {
       var members = byCluster[c];
-      b.globalAlpha = focus === null || focus === c ? 0.85 : 0.12;
+      b.globalAlpha = inFocus(c) ? 0.85 : 0.12;
       b.fillStyle = clusters[c].color;
       b.beginPath();
       for (var m = 0; m < members.length; m++) {
@@ -275,7 +282,7 @@
         if (!cell) continue;
         for (var k = 0; k < cell.length; k++) {
           var i = cell[k];
-          if (focus !== null && tracks[i].cluster !== focus) continue;
+          if (!inFocus(tracks[i].cluster)) continue;
           var dx = px[i] - x, dy = py[i] - y, d = dx * dx + dy * dy;
           if (d <= bestD) { bestD = d; best = i; }
         }
@@ -294,11 +301,19 @@
     if (i === null) { tooltip.hidden = true; canvas.style.cursor = 'crosshair'; return; }
     canvas.style.cursor = 'pointer';
     var t = tracks[i], c = clusters[t.cluster];
+    var fam = c && c.family !== null && c.family !== undefined ? families[c.family] : null;
     tooltip.textContent = '';
     tooltip.appendChild(el('div', 'tt-title', label(t)));
+    var dur = isNum(t.duration_s) ? ' · ' + fmtClock(t.duration_s) : '';
+    if (fam) {
+      var fl = el('div', 'tt-cluster tt-family');
+      fl.appendChild(swatch(fam.color));
+      fl.appendChild(el('span', null, 'family: ' + fam.name));
+      tooltip.appendChild(fl);
+    }
     var line = el('div', 'tt-cluster');
     line.appendChild(swatch(c.color));
-    line.appendChild(el('span', null, c.name + (isNum(t.duration_s) ? ' · ' + fmtClock(t.duration_s) : '')));
+    line.appendChild(el('span', null, (fam ? 'playlist: ' + (c.own_name || c.name) : c.name) + dur));
     tooltip.appendChild(line);
     tooltip.hidden = false;
     var tw = tooltip.offsetWidth, th = tooltip.offsetHeight;
@@ -320,35 +335,77 @@
   byId('axis-x').textContent = (data.map && data.map.x_label || '') + ' →';
   byId('axis-y').textContent = '↑ ' + (data.map && data.map.y_label || '');
   byId('map-method').textContent = data.map ? data.map.method : '';
+  if (families.length) {
+    byId('map-colouring').textContent = 'coloured by family, each playlist in a shade of its family’s colour: nearby points sound alike. Hover to see a track and its playlist, click to play it; click a family below to show it alone.';
+  }
 
-  function setFocus(c) {
-    focus = focus === c ? null : c;
+  /* Shows cluster `c` (or, with `isFamily`, family `c`) alone on the map; again to undo. */
+  function setFocus(c, isFamily) {
+    var same = focus !== null && (isFamily ? focus.family === c : focus.cluster === c);
+    focus = same ? null : isFamily ? { family: c } : { cluster: c };
+    var fc = focus && focus.cluster !== undefined ? focus.cluster : null;
+    var ff = focus && focus.family !== undefined ? focus.family : null;
     var buttons = document.querySelectorAll('#legend button');
     for (var b = 0; b < buttons.length; b++) {
-      buttons[b].setAttribute('aria-pressed', String(Number(buttons[b].getAttribute('data-cluster')) === focus));
+      var bf = buttons[b].getAttribute('data-family'), bc = buttons[b].getAttribute('data-cluster');
+      var pressed = bf !== null ? Number(bf) === ff : Number(bc) === fc;
+      buttons[b].setAttribute('aria-pressed', String(pressed));
     }
     var cards = document.querySelectorAll('.card');
     for (var k = 0; k < cards.length; k++) {
-      cards[k].classList.toggle('focus', Number(cards[k].getAttribute('data-cluster')) === focus);
+      cards[k].classList.toggle('focus', Number(cards[k].getAttribute('data-cluster')) === fc);
+    }
+    var fcards = document.querySelectorAll('.family');
+    for (var q = 0; q < fcards.length; q++) {
+      fcards[q].classList.toggle('focus', Number(fcards[q].getAttribute('data-family')) === ff);
     }
     baseValid = false;
     drawMap();
   }
   (function legend() {
     var box = byId('legend');
-    clusters.forEach(function (c, i) {
-      var b = el('button');
-      b.type = 'button';
-      b.setAttribute('data-cluster', String(i));
-      b.setAttribute('aria-pressed', 'false');
-      b.title = 'Show only this cluster on the map';
-      b.appendChild(swatch(c.color));
-      b.appendChild(el('span', null, c.name));
-      b.appendChild(el('span', 'count', c.size));
-      b.addEventListener('click', function () { setFocus(i); });
-      box.appendChild(b);
-    });
+    if (families.length) {
+      box.classList.add('families');
+      families.forEach(function (f, fi) {
+        var b = el('button');
+        b.type = 'button';
+        b.setAttribute('data-family', String(fi));
+        b.setAttribute('aria-pressed', 'false');
+        b.title = 'Show only this family on the map (' + plural(f.clusters.length, 'playlist') + ')';
+        b.appendChild(swatch(f.color));
+        b.appendChild(el('span', null, f.name));
+        var shades = el('span', 'shades');
+        f.clusters.forEach(function (ci) {
+          var d = el('span', 'shade');
+          d.style.background = clusters[ci].color;
+          shades.appendChild(d);
+        });
+        b.appendChild(shades);
+        b.appendChild(el('span', 'count', f.size));
+        b.addEventListener('click', function () { setFocus(fi, true); });
+        box.appendChild(b);
+      });
+      /* Playlists in no family (and noise) keep a button of their own. */
+      clusters.forEach(function (c, i) {
+        if (c.family !== null && c.family !== undefined) return;
+        box.appendChild(clusterButton(c, i));
+      });
+      return;
+    }
+    clusters.forEach(function (c, i) { box.appendChild(clusterButton(c, i)); });
   })();
+  function clusterButton(c, i) {
+    var b = el('button');
+    b.type = 'button';
+    b.setAttribute('data-cluster', String(i));
+    b.setAttribute('aria-pressed', 'false');
+    b.title = 'Show only this cluster on the map';
+    b.appendChild(swatch(c.color));
+    b.appendChild(el('span', null, c.name));
+    b.appendChild(el('span', 'count', c.size));
+    b.addEventListener('click', function () { setFocus(i); });
+    return b;
+  }
 
   /* ---------- heatmap ---------- */
 
@@ -532,94 +589,171 @@
       list.appendChild(more);
     }
   }
+  function genreMix(box, genres) {
+    if (!genres || !genres.length) return;
+    box.appendChild(el('h4', null, 'Genres'));
+    var total = genres.reduce(function (a, g) { return a + g.count; }, 0);
+    var bar = el('div', 'genre-bar');
+    var gl = el('ul', 'genre-list');
+    genres.forEach(function (g, k) {
+      var seg = el('span');
+      seg.style.width = (100 * g.count / total) + '%';
+      seg.style.background = genreColors[k % genreColors.length];
+      seg.title = g.genre + ': ' + g.count;
+      bar.appendChild(seg);
+      var li = el('li');
+      var sw = el('span', 'swatch');
+      sw.style.background = genreColors[k % genreColors.length];
+      li.appendChild(sw);
+      li.appendChild(el('span', null, g.genre + ' ' + g.count));
+      gl.appendChild(li);
+    });
+    box.appendChild(bar);
+    box.appendChild(gl);
+  }
+  /* "dark — spectral centroid 1,150 Hz (library 2,030 Hz)", one line per word. */
+  function wordList(box, title, words) {
+    if (!words || !words.length) return;
+    box.appendChild(el('h4', null, title));
+    var ul = el('ul', 'words');
+    words.forEach(function (w) {
+      var li = el('li');
+      li.title = w.dim + ': ' + fmt(w.z, 2) + ' standard deviations from the ' + w.reference_label + ' average';
+      var lead = w.word + ' — ';
+      if (w.text.indexOf(lead) === 0) {
+        li.appendChild(el('span', 'word', w.word));
+        li.appendChild(document.createTextNode(' — '));
+        li.appendChild(el('span', 'explain', w.text.slice(lead.length)));
+      } else {
+        li.appendChild(el('span', 'explain', w.text));
+      }
+      ul.appendChild(li);
+    });
+    box.appendChild(ul);
+  }
+  function playAllButton(list, text) {
+    var all = el('button', 'primary', text);
+    all.type = 'button';
+    all.disabled = !list.length;
+    all.addEventListener('click', function () { playTrack(list[0], list, 0); });
+    return all;
+  }
+  function clusterCard(c, ci) {
+    var card = el('article', 'card');
+    card.id = 'cluster-' + ci;
+    card.setAttribute('data-cluster', String(ci));
+    card.style.setProperty('--c', c.color);
+    var inFamily = c.family !== null && c.family !== undefined && families[c.family];
+    var h3 = el('h3');
+    h3.appendChild(swatch(c.color));
+    h3.appendChild(el('span', null, inFamily && c.own_name ? c.own_name : c.name));
+    if (inFamily) h3.title = c.name;
+    card.appendChild(h3);
+    card.appendChild(el('p', 'meta', plural(c.size, 'track') + ' · ' + fmtLong(c.duration_s) + (c.noise ? ' · in no cluster' : (inFamily ? ' · playlist ' : ' · cluster ') + c.id)));
+    var actions = el('div', 'actions');
+    actions.appendChild(playAllButton(c.tracks, '▶ Play all'));
+    var show = el('button', null, 'Show on map');
+    show.type = 'button';
+    show.addEventListener('click', function () {
+      if (!(focus && focus.cluster === ci)) setFocus(ci);
+      byId('map-section').scrollIntoView({ block: 'start' });
+    });
+    actions.appendChild(show);
+    card.appendChild(actions);
+    wordList(card, inFamily ? 'Within its family' : 'Why this name', c.words);
+    if (c.top && c.top.length) {
+      card.appendChild(el('h4', null, 'Stands out by'));
+      var ul = el('ul', 'features');
+      c.top.forEach(function (f) {
+        var li = el('li');
+        li.title = f.dim + ' (' + f.group + '): ' + fmt(f.z, 2) + ' standard deviations from the library average';
+        if (f.word) li.appendChild(el('span', 'word', f.word));
+        li.appendChild(el('span', 'dim', f.dim));
+        li.appendChild(el('span', 'z ' + (f.z >= 0 ? 'pos' : 'neg'), (f.z >= 0 ? '+' : '−') + Math.abs(f.z).toFixed(1) + 'σ'));
+        ul.appendChild(li);
+      });
+      card.appendChild(ul);
+    }
+    genreMix(card, c.genres);
+    var details = el('details', 'tracks');
+    details.appendChild(el('summary', null, 'Tracks (' + c.tracks.length + ')'));
+    var list = el('ol', 'tracklist');
+    details.appendChild(list);
+    var rendered = false;
+    details.addEventListener('toggle', function () {
+      if (details.open && !rendered) { rendered = true; renderTracks(list, c, 0); }
+    });
+    card.appendChild(details);
+    return card;
+  }
+  function familyCard(f, fi) {
+    var box = el('article', 'family');
+    box.id = 'family-' + fi;
+    box.setAttribute('data-family', String(fi));
+    box.style.setProperty('--c', f.color);
+    var head = el('div', 'family-head');
+    var h3 = el('h3');
+    h3.appendChild(swatch(f.color));
+    h3.appendChild(el('span', null, f.name));
+    head.appendChild(h3);
+    head.appendChild(el('p', 'meta', plural(f.clusters.length, 'playlist') + ' · ' + plural(f.size, 'track') + ' · ' + fmtLong(f.duration_s) + ' · family ' + f.id));
+    var all = [];
+    f.clusters.forEach(function (ci) { all = all.concat(clusters[ci].tracks); });
+    var actions = el('div', 'actions');
+    actions.appendChild(playAllButton(all, '▶ Play the family'));
+    var show = el('button', null, 'Show on map');
+    show.type = 'button';
+    show.addEventListener('click', function () {
+      if (!(focus && focus.family === fi)) setFocus(fi, true);
+      byId('map-section').scrollIntoView({ block: 'start' });
+    });
+    actions.appendChild(show);
+    head.appendChild(actions);
+    var side = el('div', 'family-facts');
+    wordList(side, 'Why this name', f.words);
+    genreMix(side, f.genres);
+    head.appendChild(side);
+    box.appendChild(head);
+    var grid = el('div', 'cards');
+    f.clusters.forEach(function (ci) { grid.appendChild(clusterCard(clusters[ci], ci)); });
+    box.appendChild(grid);
+    return box;
+  }
   (function cards() {
     var box = byId('cards');
+    if (!families.length) {
+      box.className = 'cards';
+      clusters.forEach(function (c, ci) { box.appendChild(clusterCard(c, ci)); });
+      return;
+    }
+    box.className = 'family-list';
+    byId('clusters-title').textContent = 'Families and playlists';
+    byId('nav-clusters-section').textContent = 'Families';
+    byId('clusters-hint').textContent = 'Playlists that sound alike are grouped into families; each name’s words are explained by what was measured. Tracks are listed nearest the playlist’s centre first; “Play all” plays them in that order.';
+    families.forEach(function (f, fi) { box.appendChild(familyCard(f, fi)); });
+    var rest = el('div', 'cards');
     clusters.forEach(function (c, ci) {
-      var card = el('article', 'card');
-      card.id = 'cluster-' + ci;
-      card.setAttribute('data-cluster', String(ci));
-      card.style.setProperty('--c', c.color);
-      var h3 = el('h3');
-      h3.appendChild(swatch(c.color));
-      h3.appendChild(el('span', null, c.name));
-      card.appendChild(h3);
-      card.appendChild(el('p', 'meta', plural(c.size, 'track') + ' · ' + fmtLong(c.duration_s) + (c.noise ? ' · in no cluster' : ' · cluster ' + c.id)));
-      var actions = el('div', 'actions');
-      var all = el('button', 'primary', '▶ Play all');
-      all.type = 'button';
-      all.disabled = !c.tracks.length;
-      all.addEventListener('click', function () { playTrack(c.tracks[0], c.tracks, 0); });
-      actions.appendChild(all);
-      var show = el('button', null, 'Show on map');
-      show.type = 'button';
-      show.addEventListener('click', function () {
-        if (focus !== ci) setFocus(ci);
-        byId('map-section').scrollIntoView({ block: 'start' });
-      });
-      actions.appendChild(show);
-      card.appendChild(actions);
-      if (c.top && c.top.length) {
-        card.appendChild(el('h4', null, 'Stands out by'));
-        var ul = el('ul', 'features');
-        c.top.forEach(function (f) {
-          var li = el('li');
-          li.title = f.dim + ' (' + f.group + '): ' + fmt(f.z, 2) + ' standard deviations from the library average';
-          if (f.word) li.appendChild(el('span', 'word', f.word));
-          li.appendChild(el('span', 'dim', f.dim));
-          li.appendChild(el('span', 'z ' + (f.z >= 0 ? 'pos' : 'neg'), (f.z >= 0 ? '+' : '−') + Math.abs(f.z).toFixed(1) + 'σ'));
-          ul.appendChild(li);
-        });
-        card.appendChild(ul);
-      }
-      if (c.genres && c.genres.length) {
-        card.appendChild(el('h4', null, 'Genres'));
-        var total = c.genres.reduce(function (a, g) { return a + g.count; }, 0);
-        var bar = el('div', 'genre-bar');
-        var gl = el('ul', 'genre-list');
-        c.genres.forEach(function (g, k) {
-          var seg = el('span');
-          seg.style.width = (100 * g.count / total) + '%';
-          seg.style.background = genreColors[k % genreColors.length];
-          seg.title = g.genre + ': ' + g.count;
-          bar.appendChild(seg);
-          var li = el('li');
-          var sw = el('span', 'swatch');
-          sw.style.background = genreColors[k % genreColors.length];
-          li.appendChild(sw);
-          li.appendChild(el('span', null, g.genre + ' ' + g.count));
-          gl.appendChild(li);
-        });
-        card.appendChild(bar);
-        card.appendChild(gl);
-      }
-      var details = el('details', 'tracks');
-      details.appendChild(el('summary', null, 'Tracks (' + c.tracks.length + ')'));
-      var list = el('ol', 'tracklist');
-      details.appendChild(list);
-      var rendered = false;
-      details.addEventListener('toggle', function () {
-        if (details.open && !rendered) { rendered = true; renderTracks(list, c, 0); }
-      });
-      card.appendChild(details);
-      box.appendChild(card);
+      if (c.family === null || c.family === undefined) rest.appendChild(clusterCard(c, ci));
     });
+    if (rest.childNodes.length) {
+      box.appendChild(el('h3', 'rest-title', 'In no family'));
+      box.appendChild(rest);
+    }
   })();
 
   /* ---------- genre table ---------- */
 
-  (function genres() {
-    var g = data.genres;
-    if (!g || !g.genres.length) { hideSection('genres-section'); return; }
+  function genreTable(g, rows, head0, who) {
     var table = el('table', 'data');
     var head = el('tr');
-    head.appendChild(el('th', null, 'cluster'));
+    head.appendChild(el('th', null, head0));
     g.genres.forEach(function (name) { head.appendChild(el('th', null, name)); });
     head.appendChild(el('th', null, 'other'));
     head.appendChild(el('th', null, 'untagged'));
     table.appendChild(el('thead')).appendChild(head);
     var body = table.appendChild(el('tbody'));
-    g.rows.forEach(function (row) {
-      var c = clusters[row.cluster];
+    rows.forEach(function (row) {
+      var c = who(row);
       if (!c) return;
       var tr = el('tr');
       var name = el('td', 'name');
@@ -635,7 +769,55 @@
       tr.appendChild(el('td', null, row.untagged || '·'));
       body.appendChild(tr);
     });
-    byId('genres').appendChild(table);
+    return table;
+  }
+  (function genres() {
+    var g = data.genres;
+    if (!g || !g.genres.length) { hideSection('genres-section'); return; }
+    var box = byId('genres');
+    var fg = data.family_genres;
+    if (fg && fg.rows && fg.rows.length) {
+      byId('genres-title').textContent = 'Families, playlists and genres';
+      byId('genres-hint').textContent = 'Tracks per genre tag in each family, then in each playlist.';
+      var ft = genreTable(fg, fg.rows, 'family', function (row) { return families[row.family]; });
+      ft.id = 'family-genres';
+      box.appendChild(ft);
+    }
+    box.appendChild(genreTable(g, g.rows, fg && fg.rows && fg.rows.length ? 'playlist' : 'cluster', function (row) { return clusters[row.cluster]; }));
+  })();
+
+  /* ---------- artists that sound alike ---------- */
+
+  (function artists() {
+    var a = data.artists;
+    if (!a) { hideSection('artists-section'); return; }
+    var box = byId('artists');
+    if (!a.length) {
+      box.appendChild(el('p', 'empty', 'No artist has two tracks or more.'));
+      return;
+    }
+    var table = el('table', 'data artists');
+    var head = el('tr');
+    ['artist', 'tracks', 'sounds most like'].forEach(function (h) { head.appendChild(el('th', null, h)); });
+    table.appendChild(el('thead')).appendChild(head);
+    var body = table.appendChild(el('tbody'));
+    a.forEach(function (row) {
+      var tr = el('tr');
+      tr.appendChild(el('td', 'artist', row.artist));
+      tr.appendChild(el('td', null, row.tracks));
+      var td = el('td', 'similar');
+      if (!row.similar.length) td.appendChild(el('span', 'muted', '–'));
+      row.similar.forEach(function (s, k) {
+        var span = el('span', 'neighbour', s.artist);
+        span.title = plural(s.tracks, 'track') + ', mean distance ' + fmt(s.distance, 3);
+        span.appendChild(el('span', 'muted', ' ' + fmt(s.distance, 2)));
+        td.appendChild(span);
+        if (k + 1 < row.similar.length) td.appendChild(document.createTextNode(' · '));
+      });
+      tr.appendChild(td);
+      body.appendChild(tr);
+    });
+    box.appendChild(table);
   })();
 
   /* ---------- run and quality ---------- */
