@@ -274,12 +274,22 @@ fn name_families(
                 .into_iter()
                 .zip(&positions)
             {
-                clustering.clusters[pos].name = format!("{}{FAMILY_SEPARATOR}{}", fam.name, d.name);
+                clustering.clusters[pos].name =
+                    format!("{}{FAMILY_SEPARATOR}{}", fam.name, own_words(&d.name));
             }
         }
     }
     clustering.families = families;
     Ok(())
+}
+
+/// A playlist's own words within its family: a playlist that stands out on nothing there is the
+/// family's "core" (describe's "average" reads as a judgement of the music).
+fn own_words(described: &str) -> String {
+    match described.strip_prefix("average") {
+        Some(rest) => format!("core{rest}"),
+        None => described.to_string(),
+    }
 }
 
 /// What a model uses to place new tracks.
@@ -842,6 +852,13 @@ pub fn hungarian(cost: &ArrayView2<'_, f64>) -> Vec<Option<usize>> {
 mod tests {
     use super::*;
     use ndarray::array;
+
+    #[test]
+    fn a_playlist_without_words_is_its_familys_core() {
+        assert_eq!(own_words("average"), "core");
+        assert_eq!(own_words("average (2)"), "core (2)");
+        assert_eq!(own_words("dark · slow"), "dark · slow");
+    }
 
     #[test]
     fn hungarian_finds_the_optimum() {
