@@ -283,6 +283,18 @@ fn name_families(
     Ok(())
 }
 
+/// `base`, or `base (2)`, `base (3)`, ... whichever is not in `taken`; added to `taken`.
+fn claim_name(base: &str, taken: &mut Vec<String>) -> String {
+    let mut name = base.to_string();
+    let mut n = 2;
+    while taken.contains(&name) {
+        name = format!("{base} ({n})");
+        n += 1;
+    }
+    taken.push(name.clone());
+    name
+}
+
 /// A playlist's own words within its family: a playlist that stands out on nothing there is the
 /// family's "core" (describe's "average" reads as a judgement of the music).
 fn own_words(described: &str) -> String {
@@ -574,14 +586,7 @@ impl Model {
             .collect();
         for i in 0..kn {
             if !matches[i].matched {
-                let base = self.clustering.clusters[i].name.clone();
-                let mut name = base.clone();
-                let mut n = 2;
-                while taken.contains(&name) {
-                    name = format!("{base} ({n})");
-                    n += 1;
-                }
-                taken.push(name.clone());
+                let name = claim_name(&self.clustering.clusters[i].name, &mut taken);
                 self.clustering.clusters[i].name = name;
             }
         }
@@ -672,15 +677,7 @@ impl Model {
         let mut used = taken;
         for i in 0..kn {
             if !matched[i] {
-                let base = names[i].clone();
-                let mut name = base.clone();
-                let mut n = 2;
-                while used.contains(&name) {
-                    name = format!("{base} ({n})");
-                    n += 1;
-                }
-                used.push(name.clone());
-                names[i] = name;
+                names[i] = claim_name(&names[i], &mut used);
             }
         }
         let old_family_ids: Vec<usize> = self.clustering.families.iter().map(|f| f.id).collect();
@@ -718,14 +715,7 @@ impl Model {
                 } else {
                     format!("{}{FAMILY_SEPARATOR}{own}", names[fi])
                 };
-                let mut name = base.clone();
-                let mut n = 2;
-                while full_names.contains(&name) {
-                    name = format!("{base} ({n})");
-                    n += 1;
-                }
-                full_names.push(name.clone());
-                c.name = name;
+                c.name = claim_name(&base, &mut full_names);
             }
         }
         Ok(())

@@ -69,28 +69,25 @@ pub struct ClusterCommand {
     pub json: bool,
 }
 
-fn parse_k(s: &str) -> Result<KChoice, String> {
+/// `auto` (None) or a whole number of at least `min` named `what`.
+fn auto_or_number(s: &str, min: usize, what: &str) -> Result<Option<usize>, String> {
     if s.eq_ignore_ascii_case("auto") {
-        return Ok(KChoice::Auto);
+        return Ok(None);
     }
     match s.parse::<usize>() {
-        Ok(k) if k >= 2 => Ok(KChoice::Fixed(k)),
+        Ok(n) if n >= min => Ok(Some(n)),
         _ => Err(format!(
-            "expected `auto` or a number of clusters of at least 2, got {s:?}"
+            "expected `auto` or a number of {what} of at least {min}, got {s:?}"
         )),
     }
 }
 
+fn parse_k(s: &str) -> Result<KChoice, String> {
+    Ok(auto_or_number(s, 2, "clusters")?.map_or(KChoice::Auto, KChoice::Fixed))
+}
+
 fn parse_families(s: &str) -> Result<FamilyCount, String> {
-    if s.eq_ignore_ascii_case("auto") {
-        return Ok(FamilyCount::Auto);
-    }
-    match s.parse::<usize>() {
-        Ok(f) if f >= 1 => Ok(FamilyCount::Fixed(f)),
-        _ => Err(format!(
-            "expected `auto` or a number of families of at least 1, got {s:?}"
-        )),
-    }
+    Ok(auto_or_number(s, 1, "families")?.map_or(FamilyCount::Auto, FamilyCount::Fixed))
 }
 
 impl ClusterArgs {
