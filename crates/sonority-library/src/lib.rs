@@ -54,7 +54,7 @@ pub use clustering::{
 };
 pub use error::{LibraryError, Result};
 pub use evaluate::{evaluate, Evaluation, LabelSource};
-pub use export::{export, ExportFormat};
+pub use export::{export, neutralise_csv_text, ExportFormat, ExportOptions};
 pub use latest::LatestClustering;
 pub use pipeline::{analyze_library, AnalyzeOptions, AnalyzeReport, FailedFile};
 pub use progress::{FileOutcome, Phase, ProgressEvent};
