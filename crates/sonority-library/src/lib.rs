@@ -34,6 +34,7 @@ pub mod clustering;
 pub mod error;
 pub mod evaluate;
 pub mod export;
+pub mod json_path;
 pub mod latest;
 pub mod pipeline;
 pub mod playlist;
