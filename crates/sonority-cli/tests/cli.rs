@@ -510,3 +510,87 @@ fn ctrl_c_stops_after_the_current_batch_and_keeps_the_work() {
     assert_eq!(report["unchanged"].as_u64(), Some(kept));
     assert_eq!(report["analysed"].as_u64(), Some(60 - kept));
 }
+
+/// A file name that is not UTF-8 (byte 0xFF) does not break `analyze --json`, `errors --json`
+/// or `tag --json`: the path comes out lossy, with its raw bytes in `path_bytes`.
+#[cfg(unix)]
+#[test]
+fn json_output_survives_non_utf8_file_names() {
+    use std::ffi::OsStr;
+    use std::os::unix::ffi::OsStrExt;
+
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let lib = tmp.path().join("music");
+    std::fs::create_dir_all(&lib).expect("mkdir");
+    let db = tmp.path().join("library.db");
+    let good_name: &[u8] = b"\xffchord.wav";
+    let bad_name: &[u8] = b"\xffbroken.wav";
+    let good = lib.join(OsStr::from_bytes(good_name));
+    let bad = lib.join(OsStr::from_bytes(bad_name));
+    if std::fs::write(&bad, b"not audio at all").is_err() {
+        eprintln!("skipped: the file system refuses non-UTF-8 names");
+        return;
+    }
+    std::fs::copy(fixtures().join("synthetic/chord_cmaj_22k.wav"), &good).expect("copy");
+    for f in [
+        "synthetic/noise_22k.wav",
+        "synthetic/sweep_22k.wav",
+        "synthetic/click120_22k.wav",
+        "synthetic/stereo_44k.wav",
+    ] {
+        let name = f.replace('/', "_");
+        std::fs::copy(fixtures().join(f), lib.join(name)).expect("copy");
+    }
+    let canonical = std::fs::canonicalize(&lib).expect("canonical");
+    let bytes_of = |name: &[u8]| -> Vec<u8> {
+        let mut b = canonical.as_os_str().as_bytes().to_vec();
+        b.push(b'/');
+        b.extend_from_slice(name);
+        b
+    };
+    let path_bytes = |v: &serde_json::Value| -> Option<Vec<u8>> {
+        serde_json::from_value(v.get("path_bytes")?.clone()).ok()
+    };
+
+    // analyze --json: the broken file is in `failed`, with its bytes.
+    let out = run(sonority(&db).args(["analyze", "-q", "--json"]).arg(&lib));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("analyze json");
+    let failed = report["failed"].as_array().expect("failed");
+    assert_eq!(failed.len(), 1, "{failed:?}");
+    assert_eq!(path_bytes(&failed[0]), Some(bytes_of(bad_name)));
+    assert!(failed[0]["path"]
+        .as_str()
+        .expect("lossy path")
+        .ends_with("\u{fffd}broken.wav"));
+    assert!(report["root"].is_string() && report.get("root_bytes").is_none());
+
+    // errors --json: one line per failed file.
+    let out = run(sonority(&db).args(["errors", "--json"]));
+    let lines: Vec<serde_json::Value> = stdout(&out)
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("errors json line"))
+        .collect();
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert_eq!(path_bytes(&lines[0]), Some(bytes_of(bad_name)));
+    assert!(lines[0]["error"].is_string());
+
+    // tag --dry-run --json: every analysed file has a line; the odd name keeps its bytes and
+    // the others have no `path_bytes`.
+    run(sonority(&db).args(["organize", "-q", "-k", "2"]).arg(&lib));
+    let out = run(sonority(&db).args(["tag", "--dry-run", "--json"]));
+    let lines: Vec<serde_json::Value> = stdout(&out)
+        .lines()
+        .filter(|l| l.starts_with('{'))
+        .map(|l| serde_json::from_str(l).expect("tag json line"))
+        .collect();
+    assert_eq!(lines.len(), 5, "{lines:?}");
+    let odd: Vec<&serde_json::Value> = lines
+        .iter()
+        .filter(|l| l.get("path_bytes").is_some())
+        .collect();
+    assert_eq!(odd.len(), 1, "{lines:?}");
+    assert_eq!(path_bytes(odd[0]), Some(bytes_of(good_name)));
+    assert!(lines
+        .iter()
+        .all(|l| l["path"].is_string() && l["outcome"]["outcome"].is_string()));
+}

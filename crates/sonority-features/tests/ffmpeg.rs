@@ -12,8 +12,10 @@
 //! under `CI=true`, where a missing ffmpeg fails them (CI installs it: `scripts/setup.sh
 //! --test`).
 
+mod common;
+
+use common::have_ffmpeg;
 use serde_json::Value;
-use sonority_features::decode::ffmpeg_available;
 use sonority_features::{
     analyze_file, decode_file, decode_file_with, Decoder, FeatureConfig, FeatureError,
 };
@@ -56,19 +58,6 @@ fn entries() -> Vec<Value> {
     let text = std::fs::read_to_string(dir().join("expected.json")).expect("expected.json");
     let doc: Value = serde_json::from_str(&text).expect("json");
     doc["files"].as_array().expect("files").clone()
-}
-
-/// Whether ffmpeg is installed; fails under CI=true when it is not.
-fn have_ffmpeg(test: &str) -> bool {
-    if ffmpeg_available() {
-        return true;
-    }
-    assert!(
-        std::env::var("CI").as_deref() != Ok("true"),
-        "{test}: ffmpeg is not on PATH (CI=true: install it with scripts/setup.sh --test)"
-    );
-    println!("{test}: skipped, ffmpeg is not on PATH");
-    false
 }
 
 /// ffmpeg's decode of `path` to float (with the decoder `input_decoder`, when given),

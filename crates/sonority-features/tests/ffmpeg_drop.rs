@@ -1,18 +1,15 @@
 //! A dropped [`AudioStream`] stops its ffmpeg child: alone in this test binary, so no other
 //! test's ffmpeg children are counted.
 
-use sonority_features::decode::{ffmpeg_available, AudioStream};
+mod common;
+
+use sonority_features::decode::AudioStream;
 use sonority_features::Decoder;
 use std::path::Path;
 
 #[test]
 fn a_dropped_stream_stops_its_ffmpeg() {
-    if !ffmpeg_available() {
-        assert!(
-            std::env::var("CI").as_deref() != Ok("true"),
-            "ffmpeg is not on PATH (CI=true: install it with scripts/setup.sh --test)"
-        );
-        println!("skipped: ffmpeg is not on PATH");
+    if !common::have_ffmpeg("a_dropped_stream_stops_its_ffmpeg") {
         return;
     }
     // Open, read one chunk and drop: the child must be gone (killed and reaped), which a

@@ -41,7 +41,8 @@ pub enum TagOutcome {
 /// One file of a tag run.
 #[derive(Debug, Clone, Serialize)]
 pub struct TagFileReport {
-    /// The file.
+    /// The file (in JSON: `path`, plus `path_bytes` when not UTF-8).
+    #[serde(flatten, serialize_with = "crate::json_path::path_fields")]
     pub path: PathBuf,
     /// What happened.
     pub outcome: TagOutcome,

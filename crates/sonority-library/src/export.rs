@@ -1,6 +1,11 @@
 //! Exports: per track its path, tags, family and cluster (playlist) id and name, and every named feature dim, as
 //! CSV (one header row, comma-separated, RFC 4180 quoting: `pandas.read_csv` reads it as it
 //! is) or JSON (an array of flat objects: `pandas.read_json` reads it as it is).
+//!
+//! CSV text cells (path, tags, family and cluster names, codec) that a spreadsheet would take
+//! for a formula (they start with `=`, `+`, `-`, `@`, a tab or a carriage return: OWASP's
+//! "CSV injection") get a leading `'`, unless [`ExportOptions::raw_csv`] is set. Numeric
+//! columns are never changed, and the JSON output never is.
 
 use crate::error::{LibraryError, Result};
 use crate::latest::LatestClustering;
@@ -15,6 +20,37 @@ pub enum ExportFormat {
     Csv,
     /// A JSON array of objects.
     Json,
+}
+
+/// What [`export`] writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ExportOptions {
+    /// Output format.
+    pub format: ExportFormat,
+    /// CSV only: write text cells exactly as stored, without neutralising the ones a
+    /// spreadsheet would run as a formula (see [`neutralise_csv_text`]).
+    pub raw_csv: bool,
+}
+
+impl ExportOptions {
+    /// `format`, with CSV formula cells neutralised.
+    pub fn new(format: ExportFormat) -> Self {
+        Self {
+            format,
+            raw_csv: false,
+        }
+    }
+}
+
+/// A CSV text cell made safe to open in a spreadsheet: a cell starting with `=`, `+`, `-`,
+/// `@`, a tab or a carriage return (what Excel, LibreOffice and Google Sheets may run as a
+/// formula) gets a leading `'`, which they show as text; any other cell is unchanged.
+pub fn neutralise_csv_text(cell: &str) -> std::borrow::Cow<'_, str> {
+    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        std::borrow::Cow::Owned(format!("'{cell}"))
+    } else {
+        std::borrow::Cow::Borrowed(cell)
+    }
 }
 
 /// The fixed columns before the feature dims.
@@ -33,8 +69,9 @@ const COLUMNS: [&str; 12] = [
     "codec",
 ];
 
-/// Writes every clustered track of the latest clustering to `out`; returns the row count.
-pub fn export(store: &Store, format: ExportFormat, out: &mut dyn Write) -> Result<usize> {
+/// Writes every clustered track of the latest clustering to `out` as `options` say; returns
+/// the row count.
+pub fn export(store: &Store, options: &ExportOptions, out: &mut dyn Write) -> Result<usize> {
     let latest = LatestClustering::load(store)?;
     let names = latest.names();
     let family_of = latest.family_of_cluster();
@@ -73,8 +110,8 @@ pub fn export(store: &Store, format: ExportFormat, out: &mut dyn Write) -> Resul
         ];
         records.push((fixed, data.row(i).to_vec()));
     }
-    match format {
-        ExportFormat::Csv => write_csv(out, &dims, &records),
+    match options.format {
+        ExportFormat::Csv => write_csv(out, &dims, &records, options.raw_csv),
         ExportFormat::Json => write_json(out, &dims, records),
     }
     .map_err(|source| LibraryError::Io {
@@ -88,6 +125,7 @@ fn write_csv(
     out: &mut dyn Write,
     dims: &[String],
     records: &[(Vec<Value>, Vec<f64>)],
+    raw: bool,
 ) -> std::io::Result<()> {
     let mut w = csv::Writer::from_writer(out);
     let header = COLUMNS
@@ -100,7 +138,10 @@ fn write_csv(
             .iter()
             .map(|v| match v {
                 Value::Null => String::new(),
-                Value::String(s) => s.clone(),
+                // The text columns (path, artist, album, title, genre, family_name,
+                // cluster_name, codec) are the only strings; numbers stay as they are.
+                Value::String(s) if raw => s.clone(),
+                Value::String(s) => neutralise_csv_text(s).into_owned(),
                 other => other.to_string(),
             })
             // `{:?}` prints the shortest decimal that reads back as the same f64.
@@ -135,4 +176,34 @@ fn write_json(
 fn num(v: Option<f64>) -> Value {
     v.and_then(serde_json::Number::from_f64)
         .map_or(Value::Null, Value::Number)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::neutralise_csv_text;
+
+    #[test]
+    fn formula_cells_get_a_quote_and_others_stay() {
+        for cell in [
+            "=HYPERLINK(\"http://x\",\"y\")",
+            "+1",
+            "-2+3",
+            "@SUM(A1)",
+            "\tx",
+            "\rx",
+        ] {
+            assert_eq!(neutralise_csv_text(cell), format!("'{cell}"), "{cell:?}");
+        }
+        for cell in [
+            "",
+            "Title",
+            "/music/a.flac",
+            " =x",
+            "1-2",
+            "'=x",
+            "\u{ff1d}x",
+        ] {
+            assert_eq!(neutralise_csv_text(cell), cell, "{cell:?}");
+        }
+    }
 }

@@ -34,6 +34,7 @@ pub mod clustering;
 pub mod error;
 pub mod evaluate;
 pub mod export;
+pub mod json_path;
 pub mod latest;
 pub mod pipeline;
 pub mod playlist;
@@ -54,7 +55,7 @@ pub use clustering::{
 };
 pub use error::{LibraryError, Result};
 pub use evaluate::{evaluate, Evaluation, LabelSource};
-pub use export::{export, ExportFormat};
+pub use export::{export, neutralise_csv_text, ExportFormat, ExportOptions};
 pub use latest::LatestClustering;
 pub use pipeline::{analyze_library, AnalyzeOptions, AnalyzeReport, FailedFile};
 pub use progress::{FileOutcome, Phase, ProgressEvent};

@@ -93,7 +93,8 @@ impl AnalyzeOptions {
 /// A file whose analysis failed.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct FailedFile {
-    /// The file.
+    /// The file (in JSON: `path`, plus `path_bytes` when not UTF-8).
+    #[serde(flatten, serialize_with = "crate::json_path::path_fields")]
     pub path: PathBuf,
     /// Why (the message stored with the track).
     pub reason: String,
@@ -102,7 +103,8 @@ pub struct FailedFile {
 /// What a run did.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct AnalyzeReport {
-    /// The scanned root, canonical.
+    /// The scanned root, canonical (in JSON: `root`, plus `root_bytes` when not UTF-8).
+    #[serde(flatten, serialize_with = "crate::json_path::root_fields")]
     pub root: PathBuf,
     /// The analysis version of this run.
     pub analysis_version: String,

@@ -90,7 +90,8 @@ pub enum ScanErrorKind {
 /// A file or folder the scan could not handle; the scan went on without it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ScanError {
-    /// The path, when known.
+    /// The path, when known (in JSON: `path`, plus `path_bytes` when not UTF-8).
+    #[serde(flatten, serialize_with = "crate::json_path::opt_path_fields")]
     pub path: Option<PathBuf>,
     /// The kind of problem.
     pub kind: ScanErrorKind,

@@ -4,7 +4,10 @@
 //! leaves the file untouched.
 //!
 //! Needs `ffmpeg`/`ffprobe` (the tag tests) and `mpv` (the player test); a test whose program
-//! is missing prints a notice and passes (`scripts/setup.sh --test` installs them).
+//! is missing prints a notice and passes, except under `CI=true`, where it fails
+//! (`scripts/setup.sh --test` installs them).
+
+mod common;
 
 use lofty::file::TaggedFileExt;
 use sonority_library::playlist::{
@@ -38,12 +41,10 @@ fn have(program: &str) -> bool {
             .unwrap_or(false)
 }
 
+/// True when `program` is missing and the test must be skipped (under `CI=true` a missing
+/// program fails the test instead: `common::skip_missing_tool`).
 fn skip_without(program: &str) -> bool {
-    if have(program) {
-        return false;
-    }
-    eprintln!("NOTICE: `{program}` is not installed; skipping this test (scripts/setup.sh --test installs it)");
-    true
+    !have(program) && common::skip_missing_tool(program)
 }
 
 fn ffmpeg(args: &[&str]) {

@@ -6,7 +6,10 @@
 //! `<target>/report-screenshot.png`. A second test times a 20,000-track report.
 //!
 //! Without `chromium` and `chromedriver` (`scripts/setup.sh --test` installs them) the browser
-//! parts are skipped with a notice; everything else still runs.
+//! parts are skipped with a notice; everything else still runs. Under `CI=true` a missing
+//! browser fails the test instead.
+
+mod common;
 
 use lofty::config::WriteOptions;
 use lofty::prelude::*;
@@ -1061,7 +1064,8 @@ struct Driver {
 
 impl Driver {
     /// Starts chromedriver on a free local port; `None` (with a notice) when Chromium or
-    /// chromedriver is not installed.
+    /// chromedriver is not installed, a failure instead under `CI=true`
+    /// (`common::skip_missing_tool`).
     fn start() -> Option<Driver> {
         let chromium = std::env::var_os("CHROMIUM")
             .map(PathBuf::from)
@@ -1069,12 +1073,18 @@ impl Driver {
         let chromedriver = std::env::var_os("CHROMEDRIVER")
             .map(PathBuf::from)
             .or_else(|| which(&["chromedriver", "/usr/lib/chromium/chromedriver"]));
-        let (Some(chromium), Some(chromedriver)) = (chromium, chromedriver) else {
-            println!(
-                "SKIPPED the browser checks: chromium and chromium-driver are not installed \
-                 (scripts/setup.sh --test installs them)"
-            );
-            return None;
+        let (chromium, chromedriver) = match (chromium, chromedriver) {
+            (Some(chromium), Some(chromedriver)) => (chromium, chromedriver),
+            (None, _) => {
+                common::skip_missing_tool("chromium");
+                println!("SKIPPED the browser checks");
+                return None;
+            }
+            (_, None) => {
+                common::skip_missing_tool("chromedriver (Debian: chromium-driver)");
+                println!("SKIPPED the browser checks");
+                return None;
+            }
         };
         let port = TcpListener::bind("127.0.0.1:0")
             .and_then(|l| l.local_addr())

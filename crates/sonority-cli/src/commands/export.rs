@@ -3,7 +3,7 @@
 use crate::db;
 use anyhow::{Context, Result};
 use clap::{Args, ValueEnum};
-use sonority_library::{export, ExportFormat};
+use sonority_library::{export, ExportFormat, ExportOptions};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -25,6 +25,11 @@ pub struct ExportCommand {
     /// Write to this file instead of stdout.
     #[arg(long, short = 'o', value_name = "FILE")]
     pub out: Option<PathBuf>,
+    /// CSV: write text cells exactly as stored. By default a cell that a spreadsheet would
+    /// run as a formula (starting with =, +, -, @, a tab or a carriage return) gets a
+    /// leading ' so it shows as text.
+    #[arg(long)]
+    pub raw_csv: bool,
 }
 
 /// Runs it.
@@ -34,13 +39,17 @@ pub fn run(cmd: &ExportCommand, db_arg: Option<&Path>) -> Result<()> {
         FormatArg::Csv => ExportFormat::Csv,
         FormatArg::Json => ExportFormat::Json,
     };
+    let options = ExportOptions {
+        format,
+        raw_csv: cmd.raw_csv,
+    };
     let rows = match &cmd.out {
         Some(path) => {
             let mut file = std::io::BufWriter::new(
                 std::fs::File::create(path)
                     .with_context(|| format!("creating {}", path.display()))?,
             );
-            let rows = export(&store, format, &mut file)?;
+            let rows = export(&store, &options, &mut file)?;
             file.flush()
                 .with_context(|| format!("writing {}", path.display()))?;
             rows
@@ -48,7 +57,7 @@ pub fn run(cmd: &ExportCommand, db_arg: Option<&Path>) -> Result<()> {
         None => {
             let stdout = std::io::stdout();
             let mut lock = stdout.lock();
-            export(&store, format, &mut lock)?
+            export(&store, &options, &mut lock)?
         }
     };
     eprintln!("exported {rows} tracks");

@@ -58,13 +58,13 @@ pub fn errors(cmd: &ErrorsCommand, db_arg: Option<&Path>) -> Result<()> {
     let failed = store.errors()?;
     if cmd.json {
         for t in &failed {
-            let line = serde_json::json!({
-                "path": t.path,
-                "error": t.error,
-                "size": t.size,
-                "analyzed_at": t.analyzed_at,
-            });
-            println!("{line}");
+            // The path as a string, plus its raw bytes when it is not UTF-8.
+            let mut line = serde_json::Map::new();
+            sonority_library::json_path::insert_path(&mut line, "path", Some(&t.path));
+            line.insert("error".into(), serde_json::json!(t.error));
+            line.insert("size".into(), serde_json::json!(t.size));
+            line.insert("analyzed_at".into(), serde_json::json!(t.analyzed_at));
+            println!("{}", serde_json::Value::Object(line));
         }
         return Ok(());
     }

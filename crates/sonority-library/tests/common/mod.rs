@@ -163,3 +163,19 @@ pub fn permissions_ignored(dir: &Path) -> bool {
         true
     }
 }
+
+/// The one rule for a test whose external program (`tool`) is missing: under `CI=true` the
+/// test fails, naming the program and how to install it (`scripts/setup.sh --test`); elsewhere
+/// it prints a notice and the caller skips the test. Returns true when the caller must skip.
+pub fn skip_missing_tool(tool: &str) -> bool {
+    let ci = std::env::var("CI").as_deref() == Ok("true");
+    assert!(
+        !ci,
+        "`{tool}` is not installed and CI=true: a missing tool fails the test here \
+         (install it with scripts/setup.sh --test)"
+    );
+    eprintln!(
+        "NOTICE: `{tool}` is not installed; skipping this test (scripts/setup.sh --test installs it)"
+    );
+    true
+}

@@ -1,0 +1,118 @@
+//! `export` on a real analysed and clustered library: a track whose title is a spreadsheet
+//! formula comes out of the CSV neutralised (a leading `'`), as stored with `raw_csv`, and
+//! unchanged in JSON; numeric columns (negative feature values too) are never touched.
+
+mod common;
+
+use common::*;
+use lofty::config::WriteOptions;
+use lofty::prelude::*;
+use lofty::tag::Tag;
+use sonority_library::{cluster_library, export, ClusterOptions, ExportFormat, ExportOptions};
+
+const FORMULA: &str = "=HYPERLINK(\"http://example.invalid\",\"click\")";
+
+fn set_title(path: &std::path::Path, title: &str) {
+    let mut tagged = lofty::read_from_path(path).expect("lofty reads the fixture");
+    if tagged.primary_tag().is_none() {
+        let kind = tagged.primary_tag_type();
+        tagged.insert_tag(Tag::new(kind));
+    }
+    let tag = tagged.primary_tag_mut().expect("a tag");
+    tag.set_title(title.to_string());
+    tagged
+        .save_to_path(path, WriteOptions::default())
+        .expect("lofty writes the tag");
+}
+
+/// The rows of a CSV export: header and records.
+fn read_csv(bytes: &[u8]) -> (Vec<String>, Vec<Vec<String>>) {
+    let mut r = csv::Reader::from_reader(bytes);
+    let header = r
+        .headers()
+        .expect("header")
+        .iter()
+        .map(String::from)
+        .collect();
+    let rows = r
+        .records()
+        .map(|rec| rec.expect("record").iter().map(String::from).collect())
+        .collect();
+    (header, rows)
+}
+
+#[test]
+fn csv_export_neutralises_formula_cells_unless_raw() {
+    let lib = Library::new();
+    assert!(lib.copy("synthetic", "synthetic", |n| n.ends_with(".wav")) >= 4);
+    let target = lib.path("synthetic/chord_cmaj_22k.wav");
+    set_title(&target, FORMULA);
+    let mut store = lib.store();
+    run(&mut store, &lib.root, &options());
+    cluster_library(
+        &mut store,
+        &ClusterOptions {
+            playlist_size: 4,
+            ..ClusterOptions::default()
+        },
+    )
+    .expect("cluster");
+
+    let mut safe = Vec::new();
+    let n = export(&store, &ExportOptions::new(ExportFormat::Csv), &mut safe).expect("export");
+    let mut raw = Vec::new();
+    let raw_options = ExportOptions {
+        format: ExportFormat::Csv,
+        raw_csv: true,
+    };
+    assert_eq!(export(&store, &raw_options, &mut raw).expect("export"), n);
+    let mut json = Vec::new();
+    // raw_csv does not change JSON.
+    let json_options = ExportOptions {
+        format: ExportFormat::Json,
+        raw_csv: false,
+    };
+    export(&store, &json_options, &mut json).expect("export");
+
+    let (header, safe_rows) = read_csv(&safe);
+    let (_, raw_rows) = read_csv(&raw);
+    assert_eq!(safe_rows.len(), n);
+    let col = |name: &str| header.iter().position(|h| h == name).expect(name);
+    let (path, title) = (col("path"), col("title"));
+    let row_of = |rows: &[Vec<String>]| -> Vec<String> {
+        rows.iter()
+            .find(|r| r[path] == target.to_string_lossy())
+            .expect("the formula track")
+            .clone()
+    };
+    let safe_row = row_of(&safe_rows);
+    let raw_row = row_of(&raw_rows);
+    assert_eq!(safe_row[title], format!("'{FORMULA}"));
+    assert_eq!(raw_row[title], FORMULA);
+    // Every other cell, the numbers included, is the same either way.
+    for (i, (a, b)) in safe_row.iter().zip(&raw_row).enumerate() {
+        if i != title {
+            assert_eq!(a, b, "column {}", header[i]);
+        }
+    }
+    // Negative feature values are numbers: no quote anywhere in the numeric columns.
+    let first_feature = col("codec") + 1;
+    let negatives = safe_rows
+        .iter()
+        .flat_map(|r| r[first_feature..].iter())
+        .filter(|c| c.starts_with('-'))
+        .count();
+    assert!(negatives > 0, "the features have negative values");
+    assert!(safe_rows
+        .iter()
+        .all(|r| r[first_feature..].iter().all(|c| c.parse::<f64>().is_ok())));
+
+    let json: serde_json::Value = serde_json::from_slice(&json).expect("json");
+    let titles: Vec<&str> = json
+        .as_array()
+        .expect("array")
+        .iter()
+        .filter_map(|r| r["title"].as_str())
+        .collect();
+    assert!(titles.contains(&FORMULA), "{titles:?}");
+}
