@@ -45,11 +45,13 @@ enum Command {
     /// with its defaults. A file that fails is reported on stderr and the others go on; the exit
     /// code is 1 if any file failed.
     Features(commands::features::FeaturesArgs),
-    /// The main job: analyse a music folder (incrementally), cluster it, write one playlist per
-    /// cluster and print the clusters.
+    /// The main job: analyse a music folder (incrementally), organise it into playlists of
+    /// about --playlist-size tracks grouped into families of sound, write one folder of
+    /// playlists per family and print them.
     ///
-    /// Writes the database (see --db) and the playlists (default: DIR/sonority-playlists);
-    /// never modifies audio files.
+    /// Writes the database (see --db) and the playlists (default: DIR/sonority-playlists,
+    /// one subfolder per family); never modifies audio files. A rerun places new tracks into
+    /// the existing playlists.
     Organize(commands::organize::OrganizeCommand),
     /// Scan a music folder and analyse new and changed files into the database.
     Analyze(commands::analyze::AnalyzeCommand),

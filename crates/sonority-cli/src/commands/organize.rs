@@ -1,5 +1,5 @@
-//! `sonority organize DIR`: the main job. Analyse (incrementally), cluster, write one playlist
-//! per cluster, print the clusters.
+//! `sonority organize DIR`: the main job. Analyse (incrementally), organise into playlists
+//! grouped in families, write one folder of playlists per family, print them.
 
 use crate::commands::analyze::{analyze_into, print_summary, AnalyzeArgs};
 use crate::commands::cluster::{cluster_store, clusters_json, print_table, ClusterArgs};
