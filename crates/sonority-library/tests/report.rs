@@ -19,9 +19,9 @@ use sonority_cluster::{
     pca_2d, AlgorithmParams, Dim, FeatureTable, KMeansParams, KSweepParams, ModelParams,
 };
 use sonority_library::report::{
-    build_report, render_html, write_svgs, GenreCount, GenreRow, GenreTable, Heatmap, MapInfo,
-    MapProjection, QualityInfo, ReportCluster, ReportData, ReportOptions, ReportTrack, RunInfo,
-    SweepInfo, SweepPoint, TopFeature,
+    build_report, name_words, render_html, write_svgs, GenreCount, GenreRow, GenreTable, Heatmap,
+    MapInfo, MapProjection, QualityInfo, ReportCluster, ReportData, ReportOptions, ReportTrack,
+    RunInfo, SweepInfo, SweepPoint, TopFeature,
 };
 use sonority_library::{
     analyze_library, cluster_library, AnalyzeOptions, ClusterOptions, ClusterRow, ClusteringData,
@@ -540,19 +540,6 @@ fn report_of_the_fixture_library() {
     }
 }
 
-/// The words of a name, as the report splits them ("a · b (2)" → a, b; "average" is none).
-fn words_of(name: &str) -> Vec<String> {
-    let name = match name.rsplit_once(" (") {
-        Some((head, tail)) if tail.trim_end_matches(')').parse::<usize>().is_ok() => head,
-        _ => name,
-    };
-    name.split(" · ")
-        .map(str::trim)
-        .filter(|w| !w.is_empty() && *w != "average" && *w != "empty")
-        .map(str::to_string)
-        .collect()
-}
-
 /// The fixture library organized as `sonority organize` does by default (playlists grouped
 /// into families; 4 playlists in 2 families fixed, the library being small): one family card
 /// per family holding its playlists, every word of every name explained with finite values,
@@ -617,7 +604,7 @@ fn report_of_an_organized_library_follows_the_families() {
         assert!(f.duration_s > 0.0 && f.duration_s.is_finite());
         // Every word of the family's name explained, with finite values.
         let words: Vec<String> = f.words.iter().map(|w| w.word.clone()).collect();
-        assert_eq!(words, words_of(&f.name), "{:?}", f.words);
+        assert_eq!(words, name_words(&f.name), "{:?}", f.words);
         for w in &f.words {
             assert!(
                 w.value.is_finite() && w.reference.is_finite() && w.z.is_finite(),
@@ -635,7 +622,7 @@ fn report_of_an_organized_library_follows_the_families() {
             if let Some(own) = &card.own_name {
                 assert_eq!(card.name, format!("{} / {own}", f.name));
                 let words: Vec<String> = card.words.iter().map(|w| w.word.clone()).collect();
-                assert_eq!(words, words_of(own), "{:?}", card.words);
+                assert_eq!(words, name_words(own), "{:?}", card.words);
                 for w in &card.words {
                     assert!(w.value.is_finite() && w.reference.is_finite(), "{w:?}");
                     assert_eq!(w.reference_label, "family");

@@ -62,7 +62,7 @@ pub use data::{
 pub use html::{render_html, CONTENT_SECURITY_POLICY_TEMPLATE};
 pub use svg::SvgOutput;
 pub use words::{
-    measure_for, measure_name, Measure, MeasureIndex, Scale, WordExplanation, MEASURES,
+    measure_for, measure_name, name_words, Measure, MeasureIndex, Scale, WordExplanation, MEASURES,
 };
 
 use crate::error::{LibraryError, Result};

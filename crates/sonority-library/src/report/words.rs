@@ -336,9 +336,13 @@ pub(super) struct DimStat {
     pub reference: f64,
 }
 
+/// Words a name may hold that no dim gives: describe's "average" and "empty", and "core" (a
+/// playlist that stands out on nothing within its family).
+const NOT_DIM_WORDS: [&str; 3] = ["average", "empty", "core"];
+
 /// The words of a name ("bright · fast (2)" → ["bright", "fast"]): the " · "-separated
-/// words without a numeric suffix, leaving out "average" and "empty" (which no dim names).
-pub(super) fn name_words(name: &str) -> Vec<String> {
+/// words without a numeric suffix, leaving out [`NOT_DIM_WORDS`].
+pub fn name_words(name: &str) -> Vec<String> {
     let name = name.trim();
     let name = match name.rsplit_once(" (") {
         Some((head, tail))
@@ -350,7 +354,7 @@ pub(super) fn name_words(name: &str) -> Vec<String> {
     };
     name.split(" · ")
         .map(str::trim)
-        .filter(|w| !w.is_empty() && *w != "average" && *w != "empty")
+        .filter(|w| !w.is_empty() && !NOT_DIM_WORDS.contains(w))
         .map(str::to_string)
         .collect()
 }
