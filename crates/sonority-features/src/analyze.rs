@@ -1,4 +1,4 @@
-//! The analysis of one mono signal: every frame feature of FEATURES.md and the track summary.
+//! The analysis of one mono signal: every frame feature of docs/features.md and the track summary.
 //!
 //! [`StreamAnalyzer`] takes the signal in chunks and never holds it whole: a [`Framer`] cuts
 //! centred frames, a [`FrameAnalyzer`] computes each frame's spectrum and values, and running

@@ -1,6 +1,8 @@
 //! Chroma from a power spectrum, as `librosa.feature.chroma_stft` with its defaults, and the
 //! filter bank of `librosa.filters.chroma` (ctroct 5, octwidth 2, L2 column norm, row 0 = C).
 //! Written by hand: no crate implements librosa's chroma filters.
+//!
+//! Specification: `docs/features.md#frame-features`.
 
 /// Number of chroma bins.
 pub const N_CHROMA: usize = 12;

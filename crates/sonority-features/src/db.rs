@@ -1,4 +1,6 @@
 //! Decibels, as `librosa.power_to_db` with `ref=1.0`, `amin=1e-10`, `top_db=80`.
+//!
+//! Specification: `docs/features.md#frame-features`.
 
 use crate::log10::log10_positive;
 

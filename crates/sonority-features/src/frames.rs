@@ -1,4 +1,4 @@
-//! The frame features of one track: one [`Matrix`] (rows x frames) per key of FEATURES.md.
+//! The frame features of one track: one [`Matrix`] (rows x frames) per key of docs/features.md.
 
 use crate::matrix::Matrix;
 use serde::{Deserialize, Serialize};
@@ -33,7 +33,7 @@ pub struct FrameFeatures {
 }
 
 impl FrameFeatures {
-    /// The keys of FEATURES.md, in the order they are reported.
+    /// The keys of docs/features.md, in the order they are reported.
     pub const KEYS: [&'static str; 12] = [
         "rms",
         "zero_crossing_rate",

@@ -1,4 +1,4 @@
-//! The `afx-features/1` JSON document of FEATURES.md.
+//! The `afx-features/1` JSON document of docs/features.md.
 
 use crate::analyze::SignalAnalysis;
 use serde_json::{json, Map, Value};

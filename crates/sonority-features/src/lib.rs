@@ -2,7 +2,7 @@
 //!
 //! Decodes audio files in pure Rust (symphonia; libopus through an adapter for Opus), downmixes
 //! to mono, resamples to 22050 Hz as librosa does (libsoxr HQ), and computes librosa-exact frame
-//! features and per-track summaries. The specification is `FEATURES.md` of the project; the
+//! features and per-track summaries. The specification is `docs/features.md`; the
 //! defaults of [`FeatureConfig`] are librosa's.
 
 pub mod config;

@@ -4,6 +4,8 @@
 //! The weights come from the `mel_filter` crate in f64 (it matches librosa to 1e-15) and are
 //! rounded the way librosa stores them (float32). They are kept sparse: each band touches only
 //! the bins between its neighbours' centres.
+//!
+//! Specification: `docs/features.md#frame-features`.
 
 use mel_filter::NormalizationFactor;
 

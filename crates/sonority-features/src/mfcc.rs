@@ -1,5 +1,7 @@
 //! MFCC: the orthonormal DCT-II of the dB mel spectrogram (`librosa.feature.mfcc` defaults:
 //! `dct_type=2`, `norm="ortho"`, no liftering).
+//!
+//! Specification: `docs/features.md#frame-features`.
 
 /// The first `n_mfcc` rows of the orthonormal DCT-II matrix of size `n_mels`.
 #[derive(Debug, Clone)]

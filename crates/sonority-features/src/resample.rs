@@ -9,6 +9,8 @@
 //!
 //! [`Resampler`] works on a stream ([`Resampler::push`] then [`Resampler::finish`]);
 //! [`resample`] is the one-shot form and gives the same samples.
+//!
+//! Specification: `docs/features.md#signal`.
 
 use crate::config::ResamplerKind;
 use crate::error::{FeatureError, Result};

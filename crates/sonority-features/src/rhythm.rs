@@ -1,5 +1,7 @@
 //! Onset strength and tempo, as `librosa.onset.onset_strength` and `librosa.feature.tempo`
 //! with their defaults. Written by hand: librosa's tempogram prior and framing exist in no crate.
+//!
+//! Specification: `docs/features.md#per-track-summary`.
 
 use crate::stft::hann_periodic;
 use realfft::{num_complex::Complex, RealFftPlanner};

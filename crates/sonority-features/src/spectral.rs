@@ -1,6 +1,8 @@
 //! Spectral shape features of one magnitude frame: centroid, bandwidth, rolloff, flatness,
 //! and the peak/valley pairs behind spectral contrast. Definitions follow librosa 0.11
 //! (`librosa.feature.spectral_*` with their defaults).
+//!
+//! Specification: `docs/features.md#frame-features`.
 
 /// `tiny(float32)`: librosa leaves a column un-normalised when its norm is below this.
 const TINY_F32: f64 = f32::MIN_POSITIVE as f64;

@@ -4,6 +4,8 @@
 //! librosa multiplies the float32 frame by a float64 window, transforms in float64 and stores
 //! the result as complex64; we transform in f64 and round the magnitude to f32 the same way, so
 //! our spectra agree with librosa's to the last bit in most bins.
+//!
+//! Specification: `docs/features.md#short-time-fourier-transform`.
 
 use realfft::{num_complex::Complex, RealFftPlanner, RealToComplex};
 use std::sync::Arc;

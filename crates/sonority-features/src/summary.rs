@@ -1,5 +1,7 @@
 //! Per-track summaries of the frame features: per-row mean and population standard deviation,
 //! the timbre summary (mean and covariance of MFCC 1..=12), tempo and tuning.
+//!
+//! Specification: `docs/features.md#per-track-summary`.
 
 use crate::frames::FrameFeatures;
 use crate::matrix::Matrix;

@@ -2,6 +2,8 @@
 //!
 //! Every dimension has a stable name (`mfcc_mean_3`, `timbre_cov_2_5`, `tempo_bpm`) and belongs
 //! to a named group, so a caller can select and weight groups without knowing the layout.
+//!
+//! Specification: `docs/features.md#the-named-vector-clustering-reads`.
 
 use crate::config::FeatureConfig;
 use crate::frames::FrameFeatures;
