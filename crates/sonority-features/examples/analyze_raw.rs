@@ -3,7 +3,7 @@
 //!
 //! `cargo run --example analyze_raw -- SIGNAL.f32 SAMPLE_RATE`
 
-use sonority_features::{analyze_signal, json::analysis_to_json, FeatureConfig};
+use sonority_features::{analysis_to_json, analyze_signal, FeatureConfig};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let args: Vec<String> = std::env::args().collect();

@@ -14,10 +14,10 @@
 //!
 //! `scripts/bench-features` runs it under `/usr/bin/time -v` for peak memory.
 
-use sonority_features::decode::{decode_file_resampled, AudioStream};
 use sonority_features::{
     analyze_file, analyze_file_with, decode_file, Detail, FeatureConfig, ResamplerKind,
 };
+use sonority_features::{decode_file_resampled, AudioStream};
 use std::path::Path;
 use std::time::Instant;
 

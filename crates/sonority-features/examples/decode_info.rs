@@ -4,7 +4,7 @@
 //!
 //! `cargo run -p sonority-features --example decode_info -- fixtures/decode/*`
 
-use sonority_features::decode::AudioStream;
+use sonority_features::AudioStream;
 use sonority_features::Result;
 use std::path::Path;
 

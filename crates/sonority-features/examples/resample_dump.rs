@@ -5,7 +5,7 @@
 //!
 //! `native` writes the decoded signal at the file's own rate; RATE defaults to 22050.
 
-use sonority_features::decode::decode_file_resampled;
+use sonority_features::decode_file_resampled;
 use sonority_features::{decode_file, ResamplerKind};
 use std::io::Write;
 use std::path::Path;

@@ -26,11 +26,6 @@ impl RowAccumulator {
         }
     }
 
-    /// Number of columns seen.
-    pub fn count(&self) -> u64 {
-        self.n
-    }
-
     /// Adds one column (one value per row).
     pub fn push(&mut self, column: &[f32]) {
         self.n += 1;

@@ -18,10 +18,10 @@ use crate::chroma::{TuningEstimator, N_CHROMA};
 use crate::config::FeatureConfig;
 use crate::error::{FeatureError, Result};
 use crate::finish::{FinishedFrames, Finisher, TrackWide};
-use crate::frame::{FrameAnalyzer, FrameValues, CONTRAST_ROWS};
-use crate::frames::FrameFeatures;
+use crate::frame_features::FrameFeatures;
 use crate::framing::{Frame, Framer};
 use crate::matrix::Matrix;
+use crate::per_frame::{FrameAnalyzer, FrameValues, CONTRAST_ROWS};
 use crate::rhythm::tempo;
 use crate::spare::SpareVec;
 use crate::summary::{RowStats, TrackSummary};
@@ -380,7 +380,7 @@ impl StreamAnalyzer {
             setup,
             framer: Framer::new(setup.n_fft, setup.hop),
             pass: PassOne {
-                analyzer: FrameAnalyzer::new(sample_rate, setup.n_fft, setup.hop, setup.n_mels),
+                analyzer: FrameAnalyzer::new(sample_rate, setup.n_fft, setup.n_mels),
                 tuning: TuningEstimator::new(f64::from(sample_rate), setup.n_fft),
                 wide: TrackWide::new(),
                 immediate: Immediate::new(setup.n_mels),

@@ -1,6 +1,7 @@
 //! Analysis parameters. The defaults are librosa's.
 
 use crate::error::{FeatureError, Result};
+use crate::summary::TIMBRE_DIMS;
 use serde::{Deserialize, Serialize};
 
 /// Which resampler brings the decoded signal to [`FeatureConfig::sample_rate`].
@@ -94,9 +95,6 @@ impl Default for FeatureConfig {
 }
 
 impl FeatureConfig {
-    /// The number of MFCC coefficients that enter the timbre summary (MFCC 1..=12).
-    pub const TIMBRE_DIMS: usize = 12;
-
     /// Checks every value, so analysis code can rely on them.
     pub fn check(&self) -> Result<()> {
         if let Some(sr) = self.sample_rate {
@@ -124,11 +122,11 @@ impl FeatureConfig {
                 self.n_mels
             )));
         }
-        if self.n_mfcc <= Self::TIMBRE_DIMS || self.n_mfcc > self.n_mels {
+        if self.n_mfcc <= TIMBRE_DIMS || self.n_mfcc > self.n_mels {
             return Err(FeatureError::Config(format!(
                 "n_mfcc {} must be in {}..=n_mels ({})",
                 self.n_mfcc,
-                Self::TIMBRE_DIMS + 1,
+                TIMBRE_DIMS + 1,
                 self.n_mels
             )));
         }

@@ -6,9 +6,9 @@
 
 use crate::accumulate::{CovAccumulator, RowAccumulator};
 use crate::chroma::{ChromaFilters, N_CHROMA};
-use crate::db::{power_to_db_floored, power_to_db_unclipped, TOP_DB};
-use crate::frame::CONTRAST_ROWS;
+use crate::decibels::{power_to_db_floored, power_to_db_unclipped, TOP_DB};
 use crate::mfcc::Dct;
+use crate::per_frame::CONTRAST_ROWS;
 use crate::rhythm::{onset_padding, onset_value};
 use crate::summary::TIMBRE_DIMS;
 

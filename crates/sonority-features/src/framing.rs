@@ -66,11 +66,6 @@ impl Framer {
         self.buf.len()
     }
 
-    /// Frames emitted so far.
-    pub fn frames_emitted(&self) -> usize {
-        self.next
-    }
-
     /// Appends `chunk` and calls `emit` with every frame that is now complete, in order.
     /// Chunks pushed after [`Framer::finish`] are ignored.
     pub fn push(&mut self, chunk: &[f32], mut emit: impl FnMut(Frame<'_>)) {

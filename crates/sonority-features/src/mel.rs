@@ -51,11 +51,13 @@ impl MelFilters {
         Self { bands }
     }
 
+    #[cfg(test)]
     /// Number of bands.
     pub fn n_mels(&self) -> usize {
         self.bands.len()
     }
 
+    #[cfg(test)]
     /// Mel power of one power frame.
     pub fn apply(&self, power: &[f32], out: &mut [f64]) {
         let wide: Vec<f64> = power.iter().map(|&p| f64::from(p)).collect();

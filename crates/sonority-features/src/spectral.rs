@@ -69,6 +69,7 @@ pub fn centroid_bandwidth_rolloff(magnitude: &[f32], freqs: &[f64]) -> (f64, f64
     )
 }
 
+#[cfg(test)]
 /// Centroid and bandwidth of one magnitude frame, in Hz.
 ///
 /// The magnitudes are normalised to sum 1 first (left as they are when the sum is below
@@ -78,6 +79,7 @@ pub fn centroid_bandwidth(magnitude: &[f32], freqs: &[f64]) -> (f64, f64) {
     (c, b)
 }
 
+#[cfg(test)]
 /// The lowest bin frequency at which the cumulative magnitude reaches `ROLL_PERCENT` of the
 /// total (0 Hz for a silent frame, as in librosa).
 pub fn rolloff(magnitude: &[f32], freqs: &[f64]) -> f64 {

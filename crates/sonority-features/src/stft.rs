@@ -10,12 +10,14 @@
 use realfft::{num_complex::Complex, RealFftPlanner, RealToComplex};
 use std::sync::Arc;
 
+#[cfg(test)]
 /// Number of frames of a centred analysis: `1 + n_samples / hop` (librosa's framing of a signal
 /// padded by `n_fft / 2` on both sides).
 pub fn frame_count(n_samples: usize, hop: usize) -> usize {
     1 + n_samples / hop
 }
 
+#[cfg(test)]
 /// How the signal is extended beyond its ends when a centred frame reaches past them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Padding {
@@ -25,6 +27,7 @@ pub enum Padding {
     Edge,
 }
 
+#[cfg(test)]
 /// Copies the centred frame `t` of `signal` (frame length `out.len()`, hop `hop`) into `out`,
 /// padding past the ends as `padding` says.
 pub fn centered_frame(signal: &[f32], t: usize, hop: usize, padding: Padding, out: &mut [f32]) {
@@ -62,51 +65,31 @@ pub fn fft_frequencies(sr: f64, n_fft: usize) -> Vec<f64> {
 
 /// A reusable magnitude-spectrum computer for one frame size.
 pub struct Stft {
-    n_fft: usize,
-    hop: usize,
     window: Vec<f64>,
     fft: Arc<dyn RealToComplex<f64>>,
-    frame: Vec<f32>,
     input: Vec<f64>,
     output: Vec<Complex<f64>>,
     scratch: Vec<Complex<f64>>,
 }
 
 impl Stft {
-    /// Plans an FFT of `n_fft` points with hop `hop`.
-    pub fn new(n_fft: usize, hop: usize) -> Self {
+    /// Plans an FFT of `n_fft` points.
+    pub fn new(n_fft: usize) -> Self {
         let fft = RealFftPlanner::<f64>::new().plan_fft_forward(n_fft);
         let input = fft.make_input_vec();
         let output = fft.make_output_vec();
         let scratch = fft.make_scratch_vec();
         Self {
-            n_fft,
-            hop,
             window: hann_periodic(n_fft),
             fft,
-            frame: vec![0.0; n_fft],
             input,
             output,
             scratch,
         }
     }
 
-    /// Number of bins: `n_fft / 2 + 1`.
-    pub fn n_bins(&self) -> usize {
-        self.n_fft / 2 + 1
-    }
-
-    /// Writes `|X_t|` (rounded to f32, as librosa stores it) of frame `t` of `signal` into
-    /// `magnitude`, which must hold [`Stft::n_bins`] values.
-    pub fn magnitude(&mut self, signal: &[f32], t: usize, magnitude: &mut [f32]) {
-        let mut frame = std::mem::take(&mut self.frame);
-        centered_frame(signal, t, self.hop, Padding::Zero, &mut frame);
-        self.magnitude_of_frame(&frame, magnitude);
-        self.frame = frame;
-    }
-
-    /// Writes the magnitude spectrum of one zero-padded frame of `n_fft` samples (as
-    /// [`Stft::magnitude`] does for a frame it cuts itself) into `magnitude`.
+    /// Writes the magnitude spectrum `|X|` (rounded to f32, as librosa stores it) of one
+    /// zero-padded frame of `n_fft` samples into `magnitude` (`n_fft / 2 + 1` values).
     pub fn magnitude_of_frame(&mut self, frame: &[f32], magnitude: &mut [f32]) {
         window_into(frame, &self.window, &mut self.input);
         // Lengths come from the plan itself, so processing cannot fail.
@@ -115,11 +98,6 @@ impl Stft {
                 .process_with_scratch(&mut self.input, &mut self.output, &mut self.scratch);
         debug_assert!(ok.is_ok());
         magnitudes(&self.output, magnitude);
-    }
-
-    /// The un-windowed, zero-padded time-domain frame `t` that [`Stft::magnitude`] used last.
-    pub fn last_frame(&self) -> &[f32] {
-        &self.frame
     }
 }
 
@@ -177,9 +155,11 @@ mod tests {
         let s: Vec<f32> = (0..8192)
             .map(|i| (2.0 * std::f64::consts::PI * f * i as f64 / sr).sin() as f32)
             .collect();
-        let mut stft = Stft::new(2048, 512);
-        let mut mag = vec![0.0; stft.n_bins()];
-        stft.magnitude(&s, 8, &mut mag);
+        let mut stft = Stft::new(2048);
+        let mut frame = vec![0.0; 2048];
+        centered_frame(&s, 8, 512, Padding::Zero, &mut frame);
+        let mut mag = vec![0.0; 1025];
+        stft.magnitude_of_frame(&frame, &mut mag);
         let argmax = mag
             .iter()
             .enumerate()

@@ -3,7 +3,7 @@
 //!
 //! Specification: `docs/features.md#per-track-summary`.
 
-use crate::frames::FrameFeatures;
+use crate::frame_features::FrameFeatures;
 use crate::matrix::Matrix;
 use serde::{Deserialize, Serialize};
 

@@ -6,7 +6,7 @@
 //! Specification: `docs/features.md#the-named-vector-clustering-reads`.
 
 use crate::config::FeatureConfig;
-use crate::frames::FrameFeatures;
+use crate::frame_features::FrameFeatures;
 use crate::summary::{upper_triangle, TrackSummary, TIMBRE_DIMS};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;

@@ -10,10 +10,10 @@
 //! ones (different decoders, see `LOSSY_PROBE_TOL`).
 
 use serde_json::Value;
-use sonority_features::decode::{decode_file_resampled, AudioStream};
 use sonority_features::{
     decode_file, decode_file_with, resample, Decoder, FeatureError, ResamplerKind,
 };
+use sonority_features::{decode_file_resampled, AudioStream};
 use std::path::{Path, PathBuf};
 
 /// Largest difference allowed between our and the reference sample values for lossy codecs.

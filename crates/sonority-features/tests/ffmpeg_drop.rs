@@ -3,7 +3,7 @@
 
 mod common;
 
-use sonority_features::decode::AudioStream;
+use sonority_features::AudioStream;
 use sonority_features::Decoder;
 use std::path::Path;
 

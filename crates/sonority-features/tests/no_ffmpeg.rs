@@ -2,7 +2,7 @@
 //! test sees that), then checks that files needing ffmpeg fail with an error that names the
 //! file, the format and how to install ffmpeg, and that everything else decodes as before.
 
-use sonority_features::decode::ffmpeg_available;
+use sonority_features::ffmpeg_available;
 use sonority_features::FeatureError;
 use sonority_features::{analyze_file, decode_file, decode_file_with, Decoder, FeatureConfig};
 use std::path::{Path, PathBuf};

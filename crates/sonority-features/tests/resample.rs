@@ -1,8 +1,8 @@
 //! The resamplers: librosa's length rule, identity at equal rates, a sine's amplitude and
 //! frequency through 44.1 kHz -> 22.05 kHz, and streaming equal to one-shot.
 
-use sonority_features::resample::{output_len, Resampler};
 use sonority_features::{resample, ResamplerKind};
+use sonority_features::{resampled_len as output_len, Resampler};
 
 const KINDS: [ResamplerKind; 2] = [ResamplerKind::SoxrHq, ResamplerKind::Rubato];
 

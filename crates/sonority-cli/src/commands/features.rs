@@ -4,9 +4,7 @@ use super::analyze::DecoderArg;
 use anyhow::Result;
 use clap::Args;
 use serde_json::{json, Value};
-use sonority_features::{
-    analyze_file_with, json::analysis_to_json, Detail, FeatureConfig, FileAnalysis,
-};
+use sonority_features::{analysis_to_json, analyze_file_with, Detail, FeatureConfig, FileAnalysis};
 use std::io::{self, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;

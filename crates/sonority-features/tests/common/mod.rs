@@ -4,7 +4,7 @@
 /// and how to install it: `scripts/setup.sh --test`); elsewhere it prints a notice naming
 /// `test`, and the caller skips the test.
 pub fn have_ffmpeg(test: &str) -> bool {
-    if sonority_features::decode::ffmpeg_available() {
+    if sonority_features::ffmpeg_available() {
         return true;
     }
     assert!(

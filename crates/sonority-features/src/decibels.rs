@@ -26,6 +26,7 @@ crate::simd::multiversion! {
     }
 }
 
+#[cfg(test)]
 /// Converts a whole array in place to decibels and clips it `TOP_DB` below its own maximum,
 /// as librosa does for one call over a whole track.
 pub fn power_to_db_in_place(values: &mut [f64]) {

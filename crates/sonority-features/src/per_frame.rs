@@ -56,13 +56,13 @@ pub struct FrameAnalyzer {
 
 impl FrameAnalyzer {
     /// An analyzer for frames of `n_fft` samples at `sample_rate` Hz with `n_mels` mel bands.
-    pub fn new(sample_rate: u32, n_fft: usize, hop: usize, n_mels: usize) -> Self {
+    pub fn new(sample_rate: u32, n_fft: usize, n_mels: usize) -> Self {
         let sr = f64::from(sample_rate);
         let freqs = fft_frequencies(sr, n_fft);
         let n_bins = freqs.len();
         Self {
             n_fft,
-            stft: Stft::new(n_fft, hop),
+            stft: Stft::new(n_fft),
             mel: MelFilters::new(sample_rate, n_fft, n_mels),
             chroma0: ChromaFilters::new(sr, n_fft, 0.0),
             contrast: ContrastBands::new(&freqs),
