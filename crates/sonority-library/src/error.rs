@@ -76,6 +76,9 @@ pub enum LibraryError {
         /// The newest version this build knows.
         supported: u32,
     },
+    /// The music folder to organise is not a folder (missing, or a file).
+    #[error("{} is not a folder: give the folder that holds your music", .0.display())]
+    NotAFolder(PathBuf),
     /// [`crate::Store::default_path`] found neither `$SONORITY_DB` nor a data directory.
     #[error("no data directory is known for this platform; set SONORITY_DB to the database path")]
     NoDataDir,

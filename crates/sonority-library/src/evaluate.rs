@@ -4,6 +4,7 @@
 use crate::error::{LibraryError, Result};
 use crate::latest::LatestClustering;
 use crate::store::Store;
+use crate::tags::GenreNames;
 use serde::Serialize;
 use sonority_cluster::metrics::{compare_labels, LabelAgreement};
 use std::collections::HashMap;
@@ -38,14 +39,14 @@ pub struct Evaluation {
 pub fn evaluate(store: &Store, source: &LabelSource) -> Result<Evaluation> {
     let latest = LatestClustering::load(store)?;
     let labels: HashMap<PathBuf, String> = match source {
-        LabelSource::GenreTags => latest
-            .tracks
-            .iter()
-            .filter_map(|t| {
-                let g = t.tags.genre.as_deref()?.trim();
-                (!g.is_empty()).then(|| (t.path.clone(), g.to_string()))
-            })
-            .collect(),
+        LabelSource::GenreTags => {
+            let mut genres = GenreNames::default();
+            latest
+                .tracks
+                .iter()
+                .filter_map(|t| Some((t.path.clone(), genres.genre_of(t.tags.genre.as_deref())?)))
+                .collect()
+        }
         LabelSource::Csv(csv) => read_label_csv(csv)?,
     };
     let names = latest.names();

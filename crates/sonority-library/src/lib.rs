@@ -34,8 +34,11 @@ pub mod clustering;
 pub mod error;
 pub mod evaluate;
 pub mod export;
+mod files;
 pub mod json_path;
 pub mod latest;
+pub mod organize;
+pub mod overview;
 pub mod pipeline;
 pub mod playlist;
 pub mod progress;
@@ -57,6 +60,8 @@ pub use error::{LibraryError, Result};
 pub use evaluate::{evaluate, Evaluation, LabelSource};
 pub use export::{export, neutralise_csv_text, ExportFormat, ExportOptions};
 pub use latest::LatestClustering;
+pub use organize::{organize, OrganizeOptions, Organized, DEFAULT_PLAYLISTS_FOLDER};
+pub use overview::{display_name, one_line, ClusterLine, FamilyLine, Overview};
 pub use pipeline::{analyze_library, AnalyzeOptions, AnalyzeReport, FailedFile};
 pub use progress::{FileOutcome, Phase, ProgressEvent};
 pub use scan::{
@@ -70,7 +75,7 @@ pub use store::{
     SavedClustering, Store, StoreStatus, TagChange, TagHistoryEntry, TagWrite, TrackAssignment,
     TrackId, TrackRow, DB_ENV, SCHEMA_VERSION,
 };
-pub use tags::{read_tags, Tags};
+pub use tags::{genre_key, primary_genre, read_tags, GenreNames, Tags};
 
 pub use sonority_cluster::FamilyCount;
 pub use sonority_features::{DecodeWarning, FeatureConfig, FeatureDim, FeatureLayout};

@@ -38,14 +38,14 @@
 //! The manifest is updated before and after the playlists, so an interrupted run leaves a
 //! manifest that still knows every file sonority wrote.
 
+use crate::files::{file_url, relative_path, sync_dir, write_atomic};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashSet};
 use std::fmt;
-use std::fs::{self, OpenOptions};
-use std::io::{self, Write};
+use std::fs;
+use std::io;
 use std::path::{Component, Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
 
 /// The manifest of the playlists sonority wrote in a folder.
 pub const MANIFEST_FILE: &str = ".sonority-playlists.json";
@@ -299,7 +299,7 @@ pub fn write_playlists(
                 State::Ours
             );
         if !unchanged {
-            write_atomic(path.parent().unwrap_or(&dir), &path, content.as_bytes())?;
+            write_atomic(&path, content.as_bytes()).map_err(io_error(&path, "cannot write"))?;
         }
         report.written.push(path);
     }
@@ -608,19 +608,19 @@ fn location(path: &Path, dir: &Path, absolute: bool) -> (String, Option<Note>) {
     let mut note = None;
     if !absolute {
         let physical = physical(&given);
-        match relative(&physical, dir) {
+        match relative_path(dir, &physical) {
             Some(rel) => {
                 if let Some(text) = rel.to_str().filter(|t| is_plain_line(t)) {
                     return (guard_relative(text), None);
                 }
-                return (file_uri(&physical), Some(Note::Uri));
+                return (file_url(&physical), Some(Note::Uri));
             }
             None => note = Some(Note::Absolute),
         }
     }
     match given.to_str().filter(|t| is_plain_line(t)) {
         Some(text) => (text.to_string(), note),
-        None => (file_uri(&given), Some(Note::Uri)),
+        None => (file_url(&given), Some(Note::Uri)),
     }
 }
 
@@ -666,49 +666,6 @@ fn physical(path: &Path) -> PathBuf {
             .unwrap_or_else(|_| path.to_path_buf()),
         _ => path.to_path_buf(),
     }
-}
-
-/// The relative path from the folder `base` to `target`, both absolute and normalised; None
-/// when they have different roots (Windows drives).
-fn relative(target: &Path, base: &Path) -> Option<PathBuf> {
-    let target: Vec<Component<'_>> = target.components().collect();
-    let base: Vec<Component<'_>> = base.components().collect();
-    if target.first() != base.first() {
-        return None;
-    }
-    let common = target.iter().zip(&base).take_while(|(a, b)| a == b).count();
-    let mut out = PathBuf::new();
-    for _ in common..base.len() {
-        out.push("..");
-    }
-    for component in &target[common..] {
-        out.push(component);
-    }
-    Some(out)
-}
-
-/// `file://` and the path's bytes, percent-encoded except for unreserved characters and `/`.
-fn file_uri(path: &Path) -> String {
-    #[cfg(unix)]
-    let bytes: Vec<u8> = {
-        use std::os::unix::ffi::OsStrExt;
-        path.as_os_str().as_bytes().to_vec()
-    };
-    #[cfg(not(unix))]
-    let bytes: Vec<u8> = {
-        let text = path.to_string_lossy().replace('\\', "/");
-        let text = text.strip_prefix("//?/").unwrap_or(&text).to_string();
-        format!("/{text}").into_bytes()
-    };
-    let mut uri = String::from("file://");
-    for b in bytes {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~' | b'/') {
-            uri.push(char::from(b));
-        } else {
-            uri.push_str(&format!("%{b:02X}"));
-        }
-    }
-    uri
 }
 
 // ---- names ----
@@ -834,7 +791,7 @@ impl Manifest {
             source: io::Error::other(e),
         })?;
         json.push('\n');
-        write_atomic(dir, &path, json.as_bytes())
+        write_atomic(&path, json.as_bytes()).map_err(io_error(&path, "cannot write"))
     }
 }
 
@@ -851,42 +808,6 @@ fn is_plain_playlist_name(name: &str) -> bool {
         })
         && !name.chars().any(char::is_control)
         && name.ends_with(&format!(".{EXTENSION}"))
-}
-
-/// Writes `path` (in `dir`) through a temporary file in `dir`, flushed and renamed over it.
-fn write_atomic(dir: &Path, path: &Path, bytes: &[u8]) -> Result<(), PlaylistError> {
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let pid = std::process::id();
-    let (temp, mut file) = loop {
-        let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-        let temp = dir.join(format!(".sonority-playlist-{pid}-{n}.tmp"));
-        match OpenOptions::new().write(true).create_new(true).open(&temp) {
-            Ok(file) => break (temp, file),
-            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
-            Err(e) => return Err(io_error(path, "cannot create a temporary file")(e)),
-        }
-    };
-    let result = file
-        .write_all(bytes)
-        .and_then(|()| file.sync_all())
-        .and_then(|()| {
-            drop(file);
-            fs::rename(&temp, path)
-        });
-    if let Err(e) = result {
-        let _ = fs::remove_file(&temp);
-        return Err(io_error(path, "cannot write")(e));
-    }
-    Ok(())
-}
-
-fn sync_dir(dir: &Path) {
-    #[cfg(unix)]
-    if let Ok(d) = fs::File::open(dir) {
-        let _ = d.sync_all();
-    }
-    #[cfg(not(unix))]
-    let _ = dir;
 }
 
 fn io_error(path: &Path, action: &'static str) -> impl FnOnce(io::Error) -> PlaylistError {
@@ -936,7 +857,7 @@ mod tests {
 
     #[test]
     fn relative_paths() {
-        let rel = |t: &str, b: &str| relative(Path::new(t), Path::new(b)).unwrap();
+        let rel = |t: &str, b: &str| relative_path(Path::new(b), Path::new(t)).unwrap();
         assert_eq!(rel("/m/a/x.mp3", "/m/pl"), Path::new("../a/x.mp3"));
         assert_eq!(rel("/m/pl/x.mp3", "/m/pl"), Path::new("x.mp3"));
         assert_eq!(rel("/x.mp3", "/m/pl/deep"), Path::new("../../../x.mp3"));
@@ -961,7 +882,7 @@ mod tests {
     fn uris_for_paths_that_are_not_text() {
         use std::os::unix::ffi::OsStrExt;
         let path = Path::new(std::ffi::OsStr::from_bytes(b"/m/caf\xe9 #1.wav"));
-        assert_eq!(file_uri(path), "file:///m/caf%E9%20%231.wav");
+        assert_eq!(file_url(path), "file:///m/caf%E9%20%231.wav");
         let (line, note) = location(path, Path::new("/m"), false);
         assert_eq!(line, "file:///m/caf%E9%20%231.wav");
         assert!(matches!(note, Some(Note::Uri)));

@@ -544,12 +544,7 @@ fn count(n: i64) -> usize {
     usize::try_from(n).unwrap_or(0)
 }
 
-/// The current time in Unix seconds.
-pub(crate) fn now_s() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
-}
+pub(crate) use crate::files::now_s;
 
 /// Little-endian f64s, one per dimension.
 pub(crate) fn encode_vector(values: &[f64]) -> Vec<u8> {

@@ -10,6 +10,41 @@ use lofty::tag::Tag;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 
+/// The one rule for genre tags, shared by `evaluate` and the report: a tag may list several
+/// genres separated by `;` or NUL (ID3v2.4 joins its list with NUL); a track's genre is the
+/// first one listed, trimmed.
+pub fn primary_genre(tag: &str) -> Option<&str> {
+    tag.split([';', '\0'])
+        .map(str::trim)
+        .find(|g| !g.is_empty())
+}
+
+/// Genres that differ only in case are one genre: this is the key they share.
+pub fn genre_key(genre: &str) -> String {
+    genre.to_lowercase()
+}
+
+/// Names the genres of tracks by [`primary_genre`], merging spellings that differ in case into
+/// the first one met.
+#[derive(Debug, Default)]
+pub struct GenreNames {
+    spelling: std::collections::HashMap<String, String>,
+}
+
+impl GenreNames {
+    /// The genre of a track with this genre tag, spelled as the first track of that genre
+    /// spelled it; `None` for a missing or blank tag.
+    pub fn genre_of(&mut self, tag: Option<&str>) -> Option<String> {
+        let genre = primary_genre(tag?)?;
+        Some(
+            self.spelling
+                .entry(genre_key(genre))
+                .or_insert_with(|| genre.to_string())
+                .clone(),
+        )
+    }
+}
+
 /// The descriptive tags of a track. Empty or blank values are `None`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Tags {
@@ -108,6 +143,18 @@ fn error_chain(error: &dyn std::error::Error) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_track_has_the_first_genre_listed_and_case_does_not_split_genres() {
+        assert_eq!(primary_genre("Rock; Pop"), Some("Rock"));
+        assert_eq!(primary_genre(" ;\0Jazz\0Blues"), Some("Jazz"));
+        assert_eq!(primary_genre(" ; "), None);
+        let mut names = GenreNames::default();
+        assert_eq!(names.genre_of(Some("Hip-Hop")), Some("Hip-Hop".into()));
+        assert_eq!(names.genre_of(Some("hip-hop;Rap")), Some("Hip-Hop".into()));
+        assert_eq!(names.genre_of(Some("")), None);
+        assert_eq!(names.genre_of(None), None);
+    }
 
     fn fixture(rel: &str) -> std::path::PathBuf {
         Path::new(env!("CARGO_MANIFEST_DIR"))

@@ -124,25 +124,32 @@ pub fn analyze_into(store: &mut Store, args: &AnalyzeArgs) -> Result<AnalyzeRepo
             args.dir.display()
         );
     }
-    let mut options = AnalyzeOptions {
-        jobs: args.jobs,
-        retry_failed: args.retry_failed,
-        file_timeout: (args.file_timeout > 0).then(|| Duration::from_secs(args.file_timeout)),
-        ..AnalyzeOptions::default()
-    };
-    options.scan.include_hidden = args.hidden;
-    options.features.decoder = args.decoder.into();
     let cancel = interrupt::cancel_flag();
     let mut display = AnalysisProgress::new(args.quiet);
     let report = analyze_library(
         store,
         &args.dir,
-        &options,
+        &args.options(),
         &mut |e| display.event(e),
         &cancel,
     );
     display.finish();
     report.with_context(|| format!("analysing {}", args.dir.display()))
+}
+
+impl AnalyzeArgs {
+    /// The library options these arguments stand for.
+    pub fn options(&self) -> AnalyzeOptions {
+        let mut options = AnalyzeOptions {
+            jobs: self.jobs,
+            retry_failed: self.retry_failed,
+            file_timeout: (self.file_timeout > 0).then(|| Duration::from_secs(self.file_timeout)),
+            ..AnalyzeOptions::default()
+        };
+        options.scan.include_hidden = self.hidden;
+        options.features.decoder = self.decoder.into();
+        options
+    }
 }
 
 /// Prints the human summary of a run to stderr.

@@ -4,12 +4,10 @@
 use crate::db;
 use anyhow::{Context, Result};
 use clap::{Args, ValueEnum};
-use serde_json::json;
 use sonority_library::{
-    cluster_library, Algorithm, ClusterMode, ClusterOptions, ClusterOutcome, FamilyCount, KChoice,
-    Store, TrackRow, DEFAULT_GROUPS,
+    cluster_library, one_line, Algorithm, ClusterLine, ClusterMode, ClusterOptions, ClusterOutcome,
+    FamilyCount, KChoice, Overview, Store, DEFAULT_GROUPS,
 };
-use std::collections::HashMap;
 use std::path::Path;
 
 /// The algorithm, as typed on the command line.
@@ -115,6 +113,12 @@ impl ClusterArgs {
 /// Clusters the store and says what happened on stderr.
 pub fn cluster_store(store: &mut Store, args: &ClusterArgs) -> Result<ClusterOutcome> {
     let outcome = cluster_library(store, &args.options()).context("clustering the library")?;
+    print_mode(&outcome);
+    Ok(outcome)
+}
+
+/// Says on stderr how a clustering came about.
+pub fn print_mode(outcome: &ClusterOutcome) {
     match &outcome.mode {
         ClusterMode::UpToDate => eprintln!("clusters are up to date (clustering #{})", outcome.id),
         ClusterMode::Extended { added, removed } => eprintln!(
@@ -143,95 +147,18 @@ pub fn cluster_store(store: &mut Store, args: &ClusterArgs) -> Result<ClusterOut
             }
         ),
     }
-    Ok(outcome)
 }
 
-/// One row of the clusters table.
-pub struct ClusterLine {
-    /// Cluster id.
-    pub id: i64,
-    /// Its family.
-    pub family: Option<i64>,
-    /// Its name.
-    pub name: String,
-    /// Tracks in it.
-    pub size: usize,
-    /// The tracks nearest its centre, best first.
-    pub examples: Vec<String>,
-}
-
-/// The clusters of an outcome with three example tracks each (nearest the centre).
-pub fn cluster_lines(store: &Store, outcome: &ClusterOutcome) -> Result<Vec<ClusterLine>> {
-    let tracks: HashMap<i64, TrackRow> = store.tracks()?.into_iter().map(|t| (t.id, t)).collect();
-    let mut lines = Vec::new();
-    for c in &outcome.data.clusters {
-        let mut members: Vec<_> = outcome
-            .data
-            .assignments
-            .iter()
-            .filter(|a| a.cluster_id == Some(c.cluster_id))
-            .collect();
-        members.sort_by(|a, b| {
-            a.distance
-                .unwrap_or(f64::INFINITY)
-                .total_cmp(&b.distance.unwrap_or(f64::INFINITY))
-        });
-        let examples = members
-            .iter()
-            .take(3)
-            .filter_map(|a| tracks.get(&a.track_id))
-            .map(display_name)
-            .collect();
-        lines.push(ClusterLine {
-            id: c.cluster_id,
-            family: c.family_id,
-            name: c.name.clone().unwrap_or_default(),
-            size: c.size,
-            examples,
-        });
-    }
-    Ok(lines)
-}
-
-/// "Artist - Title", or the file name for untagged files, on one line: control characters
-/// (a line break in a file name or a tag) are shown escaped.
-pub fn display_name(t: &TrackRow) -> String {
-    let name = match (&t.tags.artist, &t.tags.title) {
-        (Some(a), Some(title)) => format!("{a} - {title}"),
-        (None, Some(title)) => title.clone(),
-        _ => t.path.file_name().map_or_else(
-            || t.path.display().to_string(),
-            |n| n.to_string_lossy().into_owned(),
-        ),
-    };
-    one_line(&name)
-}
-
-/// `text` with its control characters escaped (`\n`, `\u{1b}`, ...), the rest as it is.
-pub fn one_line(text: &str) -> String {
-    text.chars()
-        .map(|c| {
-            if c.is_control() {
-                c.escape_default().to_string()
-            } else {
-                c.to_string()
-            }
-        })
-        .collect()
-}
-
-/// Prints the clusters table and the quality figures.
-pub fn print_table(store: &Store, outcome: &ClusterOutcome) -> Result<()> {
-    let lines = cluster_lines(store, outcome)?;
-    let width = lines
+/// Prints the clusters table, grouped by family, and the quality figures.
+pub fn print_table(overview: &Overview) {
+    let width = overview
+        .clusters
         .iter()
         .map(|l| l.name.chars().count())
         .max()
         .unwrap_or(4)
         .max(4);
     println!("{:>3}  {:<width$}  {:>5}  examples", "id", "name", "size");
-    let mut families = outcome.data.families.clone();
-    families.sort_by_key(|f| f.family_id);
     let print_line = |l: &ClusterLine| {
         let examples = l.examples.join(" | ");
         println!(
@@ -241,14 +168,15 @@ pub fn print_table(store: &Store, outcome: &ClusterOutcome) -> Result<()> {
             l.size
         );
     };
-    for f in &families {
-        let members: Vec<&ClusterLine> = lines
+    for f in &overview.families {
+        let members: Vec<&ClusterLine> = overview
+            .clusters
             .iter()
-            .filter(|l| l.family == Some(f.family_id))
+            .filter(|l| l.family_id == Some(f.id))
             .collect();
         println!(
             "family {}: {} ({} tracks, {} playlist{})",
-            f.family_id,
+            f.id,
             one_line(f.name.as_deref().unwrap_or("")),
             f.size,
             members.len(),
@@ -256,23 +184,17 @@ pub fn print_table(store: &Store, outcome: &ClusterOutcome) -> Result<()> {
         );
         members.into_iter().for_each(print_line);
     }
-    lines
+    overview
+        .clusters
         .iter()
-        .filter(|l| !families.iter().any(|f| Some(f.family_id) == l.family))
+        .filter(|l| !overview.families.iter().any(|f| Some(f.id) == l.family_id))
         .for_each(print_line);
-    let noise = outcome
-        .data
-        .assignments
-        .iter()
-        .filter(|a| a.cluster_id.is_none())
-        .count();
-    if noise > 0 {
-        println!("     (unassigned outliers: {noise})");
+    if overview.unassigned > 0 {
+        println!("     (unassigned outliers: {})", overview.unassigned);
     }
-    let q = &outcome.data.quality;
     let fmt = |key: &str| {
-        q.get(key)
-            .and_then(serde_json::Value::as_f64)
+        overview
+            .quality_figure(key)
             .map_or_else(|| "n/a".to_string(), |v| format!("{v:.3}"))
     };
     println!(
@@ -280,58 +202,20 @@ pub fn print_table(store: &Store, outcome: &ClusterOutcome) -> Result<()> {
         fmt("silhouette"),
         fmt("calinski_harabasz"),
         fmt("davies_bouldin"),
-        outcome.data.assignments.len(),
-        outcome.id
+        overview.tracks,
+        overview.clustering_id
     );
-    Ok(())
-}
-
-/// The JSON of an outcome's clusters.
-pub fn clusters_json(store: &Store, outcome: &ClusterOutcome) -> Result<serde_json::Value> {
-    let lines = cluster_lines(store, outcome)?;
-    Ok(json!({
-        "clustering_id": outcome.id,
-        "mode": outcome.mode,
-        "algorithm": outcome.data.algorithm,
-        "k": outcome.data.k,
-        "quality": outcome.data.quality,
-        "families": outcome.data.families.iter().map(|f| json!({
-            "id": f.family_id, "name": f.name, "size": f.size,
-            "clusters": lines.iter().filter(|l| l.family == Some(f.family_id))
-                .map(|l| l.id).collect::<Vec<_>>(),
-        })).collect::<Vec<_>>(),
-        "clusters": lines.iter().map(|l| json!({
-            "id": l.id, "family_id": l.family, "name": l.name, "size": l.size,
-            "examples": l.examples,
-        })).collect::<Vec<_>>(),
-    }))
 }
 
 /// `sonority cluster`.
 pub fn run(cmd: &ClusterCommand, db_arg: Option<&Path>) -> Result<()> {
     let mut store = db::open_existing(db_arg)?;
     let outcome = cluster_store(&mut store, &cmd.cluster)?;
+    let overview = Overview::of(&store, &outcome)?;
     if cmd.json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&clusters_json(&store, &outcome)?)?
-        );
+        println!("{}", serde_json::to_string_pretty(&overview)?);
     } else {
-        print_table(&store, &outcome)?;
+        print_table(&overview);
     }
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::one_line;
-
-    #[test]
-    fn control_characters_are_escaped_and_nothing_else() {
-        assert_eq!(one_line("new\nline\u{1b}[31m"), "new\\nline\\u{1b}[31m");
-        assert_eq!(
-            one_line("Don't \"stop\" — Ünïcode"),
-            "Don't \"stop\" — Ünïcode"
-        );
-    }
 }

@@ -1,13 +1,14 @@
-//! `sonority organize DIR`: the main job. Analyse (incrementally), organise into playlists
-//! grouped in families, write one folder of playlists per family, print them.
+//! `sonority organize DIR`: the main job ([`sonority_library::organize`]): analyse
+//! (incrementally), organise into playlists grouped in families, write one folder of
+//! playlists per family, print them.
 
-use crate::commands::analyze::{analyze_into, print_summary, AnalyzeArgs};
-use crate::commands::cluster::{cluster_store, clusters_json, print_table, ClusterArgs};
+use crate::commands::analyze::{print_summary, AnalyzeArgs};
+use crate::commands::cluster::{print_mode, print_table, ClusterArgs};
 use crate::commands::playlists::{print_report, PlaylistArgs};
-use crate::db;
+use crate::{db, interrupt, progress::AnalysisProgress};
 use anyhow::{Context, Result};
 use clap::Args;
-use sonority_library::write_cluster_playlists;
+use sonority_library::{organize, OrganizeOptions, Overview};
 use std::path::Path;
 
 /// `sonority organize`.
@@ -29,28 +30,36 @@ pub fn run(cmd: &OrganizeCommand, db_arg: Option<&Path>) -> Result<()> {
     let path = db::db_path(db_arg)?;
     let mut store = db::open(db_arg)?;
     eprintln!("library database: {}", path.display());
-    let report = analyze_into(&mut store, &cmd.analyze)?;
-    print_summary(&report);
-    if report.cancelled {
+    let options = OrganizeOptions {
+        analyze: cmd.analyze.options(),
+        cluster: cmd.cluster.options(),
+        playlists: cmd.playlists.options(),
+        playlists_dir: cmd.playlists.out.clone(),
+    };
+    let cancel = interrupt::cancel_flag();
+    let mut display = AnalysisProgress::new(cmd.analyze.quiet);
+    let organized = organize(
+        &mut store,
+        &cmd.analyze.dir,
+        &options,
+        &mut |e| display.event(e),
+        &cancel,
+    );
+    display.finish();
+    let organized =
+        organized.with_context(|| format!("organizing {}", cmd.analyze.dir.display()))?;
+    print_summary(&organized.analysis);
+    let (Some(outcome), Some(written)) = (&organized.clustering, &organized.playlists) else {
         eprintln!("not clustering an interrupted run: run the same command again to finish");
         return Ok(());
-    }
-    let outcome = cluster_store(&mut store, &cmd.cluster)?;
-    let out_dir = cmd
-        .playlists
-        .out
-        .clone()
-        .unwrap_or_else(|| cmd.analyze.dir.join("sonority-playlists"));
-    let written = write_cluster_playlists(&store, &out_dir, &cmd.playlists.options())
-        .with_context(|| format!("writing playlists into {}", out_dir.display()))?;
-    print_report(&written, &out_dir);
+    };
+    print_mode(outcome);
+    print_report(written, &organized.playlists_dir);
+    let overview = Overview::of(&store, outcome)?;
     if cmd.json {
-        println!(
-            "{}",
-            serde_json::to_string_pretty(&clusters_json(&store, &outcome)?)?
-        );
+        println!("{}", serde_json::to_string_pretty(&overview)?);
     } else {
-        print_table(&store, &outcome)?;
+        print_table(&overview);
     }
     Ok(())
 }

@@ -1,11 +1,11 @@
 //! `sonority similar FILE`: the tracks most like this one; `sonority similar --artist NAME`:
 //! the artists that sound most alike.
 
-use crate::commands::cluster::{display_name, one_line};
 use crate::db;
 use anyhow::Result;
 use clap::Args;
 use serde_json::json;
+use sonority_library::{display_name, one_line};
 use sonority_library::{similar_artists, similar_tracks};
 use std::path::{Path, PathBuf};
 

@@ -10,16 +10,18 @@ use super::words::{self, DimStat, WordExplanation};
 use super::{MapProjection, ReportOptions};
 use crate::clustering::{duration_log, DURATION_DIM};
 use crate::error::{LibraryError, Result};
+use crate::files::{file_url, relative_path, url_path};
 use crate::similar::ArtistSpace;
 use crate::store::{
     ClusteringData, FamilyRow, FeatureMatrix, SavedClustering, Store, TrackId, TrackRow,
 };
+use crate::tags::{genre_key, primary_genre};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sonority_cluster::describe::word_for;
 use sonority_cluster::{pca_2d, KSweep, Model, Quality, TsneParams, MODEL_FORMAT_VERSION};
 use std::collections::HashMap;
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
 
 /// Everything the report shows. Build it from a store with [`super::collect_report`], or by
 /// hand (every field is public), and turn it into a page with [`super::render_html`].
@@ -1517,13 +1519,6 @@ fn heatmap_of(z: &ZScores, clusters: &[ReportCluster], max_dims: usize) -> Heatm
     }
 }
 
-/// The genres of a tag: several may be given, separated by `;` or NUL.
-fn split_genres(tag: &str) -> impl Iterator<Item = &str> {
-    tag.split([';', '\0'])
-        .map(str::trim)
-        .filter(|g| !g.is_empty())
-}
-
 /// The most frequent genres of some counts, most frequent first.
 fn top_genres(
     counts: &HashMap<String, usize>,
@@ -1556,16 +1551,15 @@ fn genre_table(
     let mut per: Vec<HashMap<String, usize>> = vec![HashMap::new(); clusters.len()];
     let mut untagged = vec![0usize; clusters.len()];
     for t in tracks {
-        let mut any = false;
-        for g in t.genre.as_deref().map(split_genres).into_iter().flatten() {
-            let key = g.to_lowercase();
-            spelling.entry(key.clone()).or_insert_with(|| g.to_string());
-            *total.entry(key.clone()).or_default() += 1;
-            *per[t.cluster].entry(key).or_default() += 1;
-            any = true;
-        }
-        if !any {
-            untagged[t.cluster] += 1;
+        // One genre per track, by the rule `evaluate` uses too.
+        match t.genre.as_deref().and_then(primary_genre) {
+            Some(g) => {
+                let key = genre_key(g);
+                spelling.entry(key.clone()).or_insert_with(|| g.to_string());
+                *total.entry(key.clone()).or_default() += 1;
+                *per[t.cluster].entry(key).or_default() += 1;
+            }
+            None => untagged[t.cluster] += 1,
         }
     }
     if total.is_empty() {
@@ -1638,92 +1632,10 @@ fn genre_table(
 pub(super) fn audio_src(path: &Path, links: &AudioLinks) -> String {
     if let AudioLinks::RelativeTo(dir) = links {
         if let Some(rel) = relative_path(dir, path) {
-            let parts: Vec<String> = rel
-                .components()
-                .map(|c| match c {
-                    Component::ParentDir => "..".to_string(),
-                    other => percent_encode(other.as_os_str()),
-                })
-                .collect();
-            return parts.join("/");
+            return url_path(&rel);
         }
     }
     file_url(path)
-}
-
-/// `file://` URL of an absolute path.
-pub(super) fn file_url(path: &Path) -> String {
-    let mut url = String::from("file://");
-    for c in path.components() {
-        match c {
-            Component::Prefix(p) => {
-                // A Windows drive: file:///C:/...
-                url.push('/');
-                url.push_str(&p.as_os_str().to_string_lossy().replace('\\', "/"));
-            }
-            Component::RootDir => {}
-            Component::CurDir => {}
-            Component::ParentDir => url.push_str("/.."),
-            Component::Normal(s) => {
-                url.push('/');
-                url.push_str(&percent_encode(s));
-            }
-        }
-    }
-    if url == "file://" {
-        url.push('/');
-    }
-    url
-}
-
-/// `to` relative to the folder `from` (both absolute), or `None` if they share no root.
-pub(super) fn relative_path(from: &Path, to: &Path) -> Option<PathBuf> {
-    let from: Vec<Component> = from
-        .components()
-        .filter(|c| *c != Component::CurDir)
-        .collect();
-    let to: Vec<Component> = to
-        .components()
-        .filter(|c| *c != Component::CurDir)
-        .collect();
-    fn root<'a>(c: &[Component<'a>]) -> Vec<Component<'a>> {
-        c.iter()
-            .take_while(|c| matches!(c, Component::Prefix(_) | Component::RootDir))
-            .copied()
-            .collect()
-    }
-    if root(&from).is_empty() || root(&from) != root(&to) {
-        return None;
-    }
-    let common = from.iter().zip(&to).take_while(|(a, b)| a == b).count();
-    let mut rel = PathBuf::new();
-    for _ in common..from.len() {
-        rel.push("..");
-    }
-    for c in &to[common..] {
-        rel.push(c.as_os_str());
-    }
-    Some(rel)
-}
-
-/// Percent-encodes one path segment (its bytes on Unix, its UTF-8 elsewhere).
-fn percent_encode(segment: &std::ffi::OsStr) -> String {
-    #[cfg(unix)]
-    let bytes: Vec<u8> = {
-        use std::os::unix::ffi::OsStrExt;
-        segment.as_bytes().to_vec()
-    };
-    #[cfg(not(unix))]
-    let bytes: Vec<u8> = segment.to_string_lossy().into_owned().into_bytes();
-    let mut out = String::with_capacity(bytes.len());
-    for b in bytes {
-        if b.is_ascii_alphanumeric() || b"-._~!$'()*+,;=@".contains(&b) {
-            out.push(char::from(b));
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
 }
 
 #[cfg(test)]
@@ -1732,8 +1644,6 @@ mod tests {
 
     #[test]
     fn relative_paths_climb_and_descend() {
-        let rel = relative_path(Path::new("/m/reports"), Path::new("/m/music/a b/#1?.ogg"));
-        assert_eq!(rel, Some(PathBuf::from("../music/a b/#1?.ogg")));
         let links = AudioLinks::RelativeTo(PathBuf::from("/m/reports"));
         assert_eq!(
             audio_src(Path::new("/m/music/a b/#1?.ogg"), &links),
@@ -1744,7 +1654,6 @@ mod tests {
             audio_src(Path::new("/m/music/é.ogg"), &AudioLinks::Absolute),
             "file:///m/music/%C3%A9.ogg"
         );
-        assert_eq!(relative_path(Path::new("rel"), Path::new("/m/x")), None);
     }
 
     #[test]

@@ -67,7 +67,6 @@ pub use words::{
 
 use crate::error::{LibraryError, Result};
 use crate::store::Store;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 /// Where the map's points come from.
@@ -170,7 +169,7 @@ pub fn collect_report(
     links: &AudioLinks,
     opts: &ReportOptions,
 ) -> Result<ReportData> {
-    data::collect(store, links, opts, now_s())
+    data::collect(store, links, opts, crate::files::now_s())
 }
 
 /// Writes `map.svg`, `heatmap.svg` and `k_sweep.svg` of the latest clustering into `dir`
@@ -200,111 +199,10 @@ fn report_dir(out_html: &Path) -> Result<PathBuf> {
         })
 }
 
-/// Writes `bytes` to a temporary file next to `path`, then renames it over `path`.
-///
-/// The temporary file has a random name and is created exclusively (`O_EXCL`), so a file or
-/// symbolic link planted in the folder is never opened or followed; it is removed when the
-/// write fails. An existing `path` keeps its permissions; a new one gets the usual `0o666`
-/// less the umask, as `File::create` would give it.
+/// [`crate::files::write_atomic`], with the error naming `path`.
 pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    let io = |source| LibraryError::Io {
+    crate::files::write_atomic(path, bytes).map_err(|source| LibraryError::Io {
         path: path.to_path_buf(),
         source,
-    };
-    let name = path.file_name().ok_or_else(|| {
-        LibraryError::InvalidOption(format!("{} is not a file name", path.display()))
-    })?;
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
-    let existing = std::fs::metadata(path).ok().map(|m| m.permissions());
-    let mut prefix = std::ffi::OsString::from(".");
-    prefix.push(name);
-    prefix.push(".");
-    let mut builder = tempfile::Builder::new();
-    builder.prefix(&prefix).suffix(".tmp");
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        builder.permissions(std::fs::Permissions::from_mode(0o666));
-    }
-    let mut tmp = builder.tempfile_in(dir).map_err(io)?;
-    if let Some(permissions) = existing {
-        tmp.as_file().set_permissions(permissions).map_err(io)?;
-    }
-    tmp.write_all(bytes).map_err(io)?;
-    tmp.as_file().sync_all().map_err(io)?;
-    // On failure the temporary file is dropped, which removes it.
-    tmp.persist(path).map_err(|e| io(e.error))?;
-    Ok(())
-}
-
-fn now_s() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
-}
-
-#[cfg(all(test, unix))]
-mod tests {
-    use super::write_atomic;
-    use std::os::unix::fs::{symlink, PermissionsExt};
-
-    #[test]
-    fn planted_symlinks_are_not_followed_and_permissions_are_kept() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let victim = dir.path().join("victim.txt");
-        std::fs::write(&victim, b"precious").expect("victim");
-        let target = dir.path().join("report.html");
-        // Links at the name the old code used (`.<name>.<pid>.tmp`) and at names in the new
-        // pattern: none may be written through.
-        let mut planted = vec![dir
-            .path()
-            .join(format!(".report.html.{}.tmp", std::process::id()))];
-        for i in 0..20 {
-            planted.push(dir.path().join(format!(".report.html.{i:06}.tmp")));
-        }
-        for link in &planted {
-            symlink(&victim, link).expect("plant link");
-        }
-
-        write_atomic(&target, b"first").expect("write new");
-        assert_eq!(std::fs::read(&target).expect("read"), b"first");
-        assert!(!std::fs::symlink_metadata(&target)
-            .expect("meta")
-            .file_type()
-            .is_symlink());
-
-        // An existing report keeps its permissions.
-        std::fs::set_permissions(&target, std::fs::Permissions::from_mode(0o640)).expect("chmod");
-        write_atomic(&target, b"second").expect("write over");
-        assert_eq!(std::fs::read(&target).expect("read"), b"second");
-        let mode = std::fs::metadata(&target)
-            .expect("meta")
-            .permissions()
-            .mode();
-        assert_eq!(mode & 0o777, 0o640);
-
-        assert_eq!(std::fs::read(&victim).expect("victim"), b"precious");
-        for link in &planted {
-            let meta = std::fs::symlink_metadata(link).expect("link still there");
-            assert!(meta.file_type().is_symlink(), "{}", link.display());
-        }
-        // Nothing else is left behind: the victim, the report and the planted links.
-        let left = std::fs::read_dir(dir.path()).expect("ls").count();
-        assert_eq!(left, planted.len() + 2);
-    }
-
-    #[test]
-    fn a_failed_write_leaves_no_temporary_file() {
-        let dir = tempfile::tempdir().expect("tempdir");
-        // The target is a folder: the rename fails, the temporary file goes.
-        let target = dir.path().join("report.html");
-        std::fs::create_dir(&target).expect("mkdir");
-        std::fs::write(target.join("inside"), b"x").expect("fill");
-        assert!(write_atomic(&target, b"x").is_err());
-        let left = std::fs::read_dir(dir.path()).expect("ls").count();
-        assert_eq!(left, 1);
-    }
+    })
 }
