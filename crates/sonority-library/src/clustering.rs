@@ -153,11 +153,9 @@ struct Selection {
 /// documentation for the two modes).
 pub fn cluster_library(store: &mut Store, options: &ClusterOptions) -> Result<ClusterOutcome> {
     let version = options.features.analysis_version();
-    let matrix = store.features_table(&version)?.ok_or_else(|| {
-        LibraryError::Nothing(
-            "no analysed tracks in the library yet: run `sonority analyze DIR` first".into(),
-        )
-    })?;
+    let matrix = store
+        .features_table(&version)?
+        .ok_or(LibraryError::NothingAnalysed)?;
     let table = feature_table(&matrix)?;
     let selection = Selection {
         groups: options.groups.clone(),
@@ -315,9 +313,10 @@ fn fit(
 ) -> Result<ClusterOutcome> {
     let n = table.n_tracks();
     if n < 3 {
-        return Err(LibraryError::Nothing(format!(
-            "only {n} analysed track(s): clustering needs at least 3"
-        )));
+        return Err(LibraryError::TooFewTracks {
+            found: n,
+            needed: 3,
+        });
     }
     let scaler = ScalerParams::standard().balance_groups(true);
     let selected = table.select_groups(&options.groups)?;
@@ -539,9 +538,12 @@ fn to_row(a: &Assignment) -> Result<TrackAssignment> {
 
 fn parse_id(id: &str) -> Result<i64> {
     id.parse()
-        .map_err(|_| LibraryError::InvalidOption(format!("track id {id:?} is not a number")))
+        .map_err(|_| LibraryError::InvalidTrackId(id.to_string()))
 }
 
 fn json_error(e: serde_json::Error) -> LibraryError {
-    LibraryError::InvalidOption(format!("cannot serialise the clustering: {e}"))
+    LibraryError::Serialize {
+        what: "clustering",
+        source: e,
+    }
 }

@@ -118,12 +118,27 @@ pub enum LibraryError {
         /// What is wrong with it.
         detail: String,
     },
+    /// A track id of a feature table that is not a store id (a table built by hand).
+    #[error("track id {0:?} is not a number")]
+    InvalidTrackId(String),
     /// A track id that is not in the store.
     #[error("no track with id {0} in the library")]
     UnknownTrack(i64),
     /// An analysis option is out of range.
     #[error("invalid option: {0}")]
     InvalidOption(String),
+    /// A value could not be serialised for storage (a clustering or model as JSON).
+    #[error("cannot serialise the {what}: {source}")]
+    Serialize {
+        /// What was being serialised.
+        what: &'static str,
+        /// What serde said.
+        #[source]
+        source: serde_json::Error,
+    },
+    /// A cluster centre with NaN or infinity cannot be saved.
+    #[error("the centroid of cluster {0} is not finite")]
+    NonFiniteCentroid(i64),
     /// The feature configuration is invalid.
     #[error(transparent)]
     Feature(#[from] sonority_features::FeatureError),
@@ -133,18 +148,74 @@ pub enum LibraryError {
     /// Clustering failed (too few tracks for the requested k, a degenerate table, ...).
     #[error("clustering: {0}")]
     Cluster(#[from] sonority_cluster::ClusterError),
-    /// There is nothing to cluster or describe yet.
-    #[error("{0}")]
-    Nothing(String),
+    /// No track of the library has been analysed (with the current analysis settings).
+    #[error("no analysed tracks in the library yet: run `sonority analyze DIR` first")]
+    NothingAnalysed,
+    /// Too few analysed tracks to cluster.
+    #[error("only {found} analysed track(s): clustering needs at least {needed}")]
+    TooFewTracks {
+        /// Analysed tracks.
+        found: usize,
+        /// Tracks needed.
+        needed: usize,
+    },
+    /// The latest clustering was made from an analysis the library no longer holds.
+    #[error("no tracks analysed with {analysis_version} any more: run `sonority organize` again")]
+    StaleClustering {
+        /// The analysis version of the clustering.
+        analysis_version: String,
+    },
+    /// A file that is not a track of the library.
+    #[error("{} is not in the library: run `sonority analyze` on its folder first", .0.display())]
+    NotInLibrary(PathBuf),
+    /// A track of the library whose analysis failed.
+    #[error("{} could not be analysed: {reason}", path.display())]
+    NotAnalysed {
+        /// The file.
+        path: PathBuf,
+        /// Why its analysis failed.
+        reason: String,
+    },
+    /// No track of the latest clustering has this artist.
+    #[error(
+        "no track of the latest clustering has the artist {0:?} (artist tags are compared \
+         ignoring case)"
+    )]
+    UnknownArtist(String),
+    /// `evaluate` found no clustered track with a genre tag.
+    #[error("no clustered track has a genre tag: give labels with --labels FILE.csv (rows of path,label)")]
+    NoGenreTags,
+    /// `evaluate` found no path of a label file among the clustered tracks.
+    #[error(
+        "no path in {} matches a clustered track (paths are compared after resolving them \
+         relative to the CSV's folder)",
+        .0.display()
+    )]
+    NoLabelMatches(PathBuf),
+    /// A line of a label file could not be read.
+    #[error("{} line {line}: {detail}", path.display())]
+    LabelFile {
+        /// The CSV file.
+        path: PathBuf,
+        /// Its line, from 1.
+        line: usize,
+        /// What the CSV reader said.
+        detail: String,
+    },
     /// Writing playlists failed.
     #[error(transparent)]
     Playlist(#[from] crate::playlist::PlaylistError),
     /// A command that reads the latest clustering (report, similar, export, ...) found none.
     #[error("the library has no clustering yet: run `sonority organize` first")]
     NoClustering,
-    /// A report or one of its pictures could not be made.
-    #[error("report: {0}")]
-    Report(String),
+    /// A picture of the report could not be drawn.
+    #[error("report: cannot draw {what}: {detail}")]
+    Draw {
+        /// Which picture.
+        what: String,
+        /// What the plotting library said.
+        detail: String,
+    },
 }
 
 /// The result type of this crate.

@@ -75,16 +75,10 @@ pub fn evaluate(store: &Store, source: &LabelSource) -> Result<Evaluation> {
         }
     }
     if truth.is_empty() {
-        return Err(LibraryError::Nothing(match source {
-            LabelSource::GenreTags => "no clustered track has a genre tag: give labels with \
-                                       --labels FILE.csv (rows of path,label)"
-                .into(),
-            LabelSource::Csv(p) => format!(
-                "no path in {} matches a clustered track (paths are compared after resolving \
-                 them relative to the CSV's folder)",
-                p.display()
-            ),
-        }));
+        return Err(match source {
+            LabelSource::GenreTags => LibraryError::NoGenreTags,
+            LabelSource::Csv(p) => LibraryError::NoLabelMatches(p.clone()),
+        });
     }
     Ok(Evaluation {
         labelled: truth.len(),
@@ -114,8 +108,10 @@ fn read_label_csv(csv_path: &Path) -> Result<HashMap<PathBuf, String>> {
         .map_err(|e| io(std::io::Error::other(e.to_string())))?;
     let mut out = HashMap::new();
     for (i, record) in reader.records().enumerate() {
-        let record = record.map_err(|e| {
-            LibraryError::InvalidOption(format!("{} line {}: {e}", csv_path.display(), i + 1))
+        let record = record.map_err(|e| LibraryError::LabelFile {
+            path: csv_path.to_path_buf(),
+            line: i + 1,
+            detail: e.to_string(),
         })?;
         let (Some(path), Some(label)) = (record.get(0), record.get(1)) else {
             continue;

@@ -33,11 +33,8 @@ impl LatestClustering {
         })?;
         let matrix = store
             .features_table(&saved.data.analysis_version)?
-            .ok_or_else(|| {
-                LibraryError::Nothing(format!(
-                    "no tracks analysed with {} any more: run `sonority organize` again",
-                    saved.data.analysis_version
-                ))
+            .ok_or_else(|| LibraryError::StaleClustering {
+                analysis_version: saved.data.analysis_version.clone(),
             })?;
         let table = crate::clustering::feature_table(&matrix)?;
         Ok(Self {

@@ -36,17 +36,14 @@ pub fn similar_tracks(
         path: path.to_path_buf(),
         source,
     })?;
-    let seed = store.track_by_path(&canonical)?.ok_or_else(|| {
-        LibraryError::Nothing(format!(
-            "{} is not in the library: run `sonority analyze` on its folder first",
-            path.display()
-        ))
-    })?;
+    let seed = store
+        .track_by_path(&canonical)?
+        .ok_or_else(|| LibraryError::NotInLibrary(path.to_path_buf()))?;
     if let Some(e) = &seed.error {
-        return Err(LibraryError::Nothing(format!(
-            "{} could not be analysed: {e}",
-            path.display()
-        )));
+        return Err(LibraryError::NotAnalysed {
+            path: path.to_path_buf(),
+            reason: e.clone(),
+        });
     }
     let latest = LatestClustering::load(store)?;
     let index = latest.model.track_index(&latest.table)?;
@@ -173,10 +170,7 @@ impl ArtistSpace {
     ) -> Result<(SimilarArtistRow, Vec<SimilarArtistRow>)> {
         let wanted = artist_key(artist);
         let Some(seed_pos) = self.artists.iter().position(|(k, _, _)| *k == wanted) else {
-            return Err(LibraryError::Nothing(format!(
-                "no track of the latest clustering has the artist {artist:?} (artist tags are \
-                 compared ignoring case)"
-            )));
+            return Err(LibraryError::UnknownArtist(artist.to_string()));
         };
         let all_seed_rows = &self.artists[seed_pos].2;
         let seed_rows: Vec<usize> = match max_seed_tracks {

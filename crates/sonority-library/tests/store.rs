@@ -291,7 +291,7 @@ fn clusterings_round_trip_and_follow_forgotten_tracks() {
     bad.clusters[1].centroid[0] = f64::NAN;
     assert!(matches!(
         store.save_clustering(&bad),
-        Err(LibraryError::InvalidOption(_))
+        Err(LibraryError::NonFiniteCentroid(1))
     ));
     assert_eq!(store.clusterings().expect("list").len(), 2);
 

@@ -17,8 +17,10 @@ pub const CONTENT_SECURITY_POLICY_TEMPLATE: &str = "default-src 'none'; script-s
 
 /// Renders the report page: one self-contained HTML document.
 pub fn render_html(data: &ReportData) -> Result<String> {
-    let json = serde_json::to_string(data)
-        .map_err(|e| LibraryError::Report(format!("cannot encode the report data: {e}")))?;
+    let json = serde_json::to_string(data).map_err(|source| LibraryError::Serialize {
+        what: "report data",
+        source,
+    })?;
     let json = escape_json_for_script(&json);
     let csp = CONTENT_SECURITY_POLICY_TEMPLATE.replace("{script}", &script_hash(JS));
     let title = escape_html(&data.title);

@@ -50,7 +50,10 @@ pub(super) fn write_all(data: &ReportData, dir: &Path, opts: &ReportOptions) -> 
 }
 
 fn draw_error(what: &str) -> impl Fn(DrawingAreaErrorKind<std::io::Error>) -> LibraryError + '_ {
-    move |e| LibraryError::Report(format!("cannot draw {what}: {e}"))
+    move |e| LibraryError::Draw {
+        what: what.to_string(),
+        detail: e.to_string(),
+    }
 }
 
 fn color(hex: &str) -> RGBColor {

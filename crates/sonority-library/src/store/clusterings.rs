@@ -129,10 +129,7 @@ impl Store {
             .iter()
             .find(|c| c.centroid.iter().any(|v| !v.is_finite()))
         {
-            return Err(LibraryError::InvalidOption(format!(
-                "the centroid of cluster {} is not finite",
-                c.cluster_id
-            )));
+            return Err(LibraryError::NonFiniteCentroid(c.cluster_id));
         }
         let path = self.path.clone();
         let err = |e| map_db_error(&path, e);
