@@ -3,12 +3,13 @@
 # Ubuntu: cmake (the bundled libopus is built with it) and a C compiler; with --test also the
 # programs the tests drive (mpv, a real player that parses our playlists; ffmpeg, which makes
 # the per-format files of the tag-writing tests; Chromium and ChromeDriver for the HTML
-# report). Does nothing for what is already installed.
+# report; python3-venv for the Python package's test venv). Does nothing for what is already
+# installed.
 set -euo pipefail
 
 want=(cmake gcc)
 if [[ "${1:-}" == "--test" ]]; then
-  want+=(mpv chromium chromium-driver ffmpeg)
+  want+=(mpv chromium chromium-driver ffmpeg python3-venv)
 fi
 
 missing=()

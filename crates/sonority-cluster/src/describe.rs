@@ -234,10 +234,70 @@ pub fn describe_avoiding(
         v.sort_by(|a, b| b.z.abs().total_cmp(&a.z.abs()).then(a.dim.cmp(&b.dim)));
         scored.push(v);
     }
+    Ok(name_scored(scored, &sizes, params, taken))
+}
+
+/// Describes `k` clusters known only by their centroids in a standardised space (row `c` of
+/// `centroids`: `(cluster mean − center) / scale` per dim, as a standard scaler fitted on the
+/// whole library gives), e.g. the centroids of a k-means fitted elsewhere. A centroid's value
+/// on a dim is then its z-score, and the names follow the same rules as [`describe`]'s. The
+/// descriptions report size 0: the members are not known.
+pub fn describe_centroids(
+    dims: &[crate::table::Dim],
+    centroids: ndarray::ArrayView2<'_, f64>,
+    center: &[f64],
+    scale: &[f64],
+    params: &DescribeParams,
+) -> Result<Vec<ClusterDescription>> {
+    params.check()?;
+    let d = dims.len();
+    if centroids.ncols() != d || center.len() != d || scale.len() != d {
+        return Err(invalid(format!(
+            "describe_centroids: {} dims, {} centroid columns, {} centers, {} scales",
+            d,
+            centroids.ncols(),
+            center.len(),
+            scale.len()
+        )));
+    }
+    let scored: Vec<Vec<DimScore>> = centroids
+        .outer_iter()
+        .map(|row| {
+            let mut v: Vec<DimScore> = dims
+                .iter()
+                .zip(row.iter())
+                .enumerate()
+                .map(|(j, (dim, &z))| DimScore {
+                    dim: dim.name.clone(),
+                    group: dim.group.clone(),
+                    z,
+                    cluster_mean: z * scale[j] + center[j],
+                    overall_mean: center[j],
+                    word: word_for(&dim.name, z).map(str::to_string),
+                })
+                .collect();
+            v.sort_by(|a, b| b.z.abs().total_cmp(&a.z.abs()).then(a.dim.cmp(&b.dim)));
+            v
+        })
+        .collect();
+    let mut out = name_scored(scored, &vec![1; centroids.nrows()], params, &[]);
+    out.iter_mut().for_each(|c| c.size = 0);
+    Ok(out)
+}
+
+/// Names clusters from their dim scores (strongest first): the table words of the dims at
+/// least `min_abs_z` from the mean, without repeats or antonyms, made distinct. A cluster of
+/// size 0 is "empty", one that stands out on no table dim "average".
+fn name_scored(
+    scored: Vec<Vec<DimScore>>,
+    sizes: &[usize],
+    params: &DescribeParams,
+    taken: &[String],
+) -> Vec<ClusterDescription> {
     // Candidate words per cluster, strongest first: table words, then fallbacks.
     let candidates: Vec<Vec<String>> = scored
         .iter()
-        .zip(&sizes)
+        .zip(sizes)
         .map(|(v, &size)| {
             if size == 0 {
                 return vec!["empty".to_string()];
@@ -257,7 +317,7 @@ pub fn describe_avoiding(
         })
         .collect();
     let names = distinct_names(&candidates, params.words_per_name, taken);
-    Ok(scored
+    scored
         .into_iter()
         .zip(names)
         .enumerate()
@@ -270,7 +330,7 @@ pub fn describe_avoiding(
                 name,
             }
         })
-        .collect())
+        .collect()
 }
 
 /// Names from candidate words: `base` words each, more where two names collide, then a

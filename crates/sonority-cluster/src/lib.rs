@@ -71,7 +71,7 @@ pub mod table;
 pub use agglomerative::{Agglomerative, AgglomerativeParams, Linkage};
 pub use clustering::{AlgorithmParams, Cluster, Clustering, Family, Quality};
 pub use dbscan::{Dbscan, DbscanParams};
-pub use describe::{ClusterDescription, DescribeParams, DimScore};
+pub use describe::{describe_centroids, ClusterDescription, DescribeParams, DimScore};
 pub use error::{ClusterError, Result};
 pub use gmm::{CovarianceType, GaussianMixture, GmmFit, GmmParams};
 pub use hierarchy::{FamilyCount, Hierarchy, HierarchyParams};

@@ -8,12 +8,12 @@
 use ndarray::{Array2, ArrayView2, Axis};
 use serde::{Deserialize, Serialize};
 
-use crate::clustering::Family;
-use crate::clustering::{AlgorithmParams, Clustering};
-use crate::describe::{describe, DescribeParams};
+use crate::clustering::{AlgorithmParams, Cluster, Clustering, Family, Quality};
+use crate::describe::{describe, describe_centroids, DescribeParams};
 use crate::error::{invalid, ClusterError, Result};
 use crate::gmm::GaussianMixture;
 use crate::hierarchy::{families_of, FamilyCount};
+use crate::kmeans::KMeansParams;
 use crate::linalg::{sq_dist, standard};
 use crate::neighbors::{NeighborIndex, SimilarTrack, TrackIndex};
 use crate::scale::{Scaler, ScalerParams};
@@ -378,6 +378,131 @@ impl Model {
     /// The dims the model reads, in order.
     pub fn dims(&self) -> &[Dim] {
         self.scaler.dims()
+    }
+
+    /// A model from `k` centroids fitted elsewhere: row `c` of `centroids` is cluster `c`'s
+    /// centre in the space standardised with `mean` and `scale` (per dim of `dims`, in that
+    /// order), which is what a k-means fitted after a standard scaler (scikit-learn's
+    /// `StandardScaler`, Spark's `StandardScaler(withMean=True, withStd=True)`) gives. New
+    /// tracks are placed at the nearest centroid ([`Model::assign`]), cluster `c` gets id `c`.
+    ///
+    /// `names`, when given, name the clusters (one each); otherwise they are named by their
+    /// centroids, as [`describe_centroids`] says (a centroid's value on a dim is its z-score).
+    /// Families group the clusters by the size-weighted Ward linkage of
+    /// [`crate::hierarchy::families_of`] with unit weights (the cluster sizes are not known),
+    /// their number chosen as for a fitted library ([`FamilyCount::Auto`]), and are named by
+    /// the mean of their clusters' centroids. The model has no training tracks: its clustering
+    /// has no labels, sizes 0 and no quality scores.
+    pub fn from_centroids(
+        dims: Vec<Dim>,
+        centroids: Array2<f64>,
+        mean: Vec<f64>,
+        scale: Vec<f64>,
+        names: Option<Vec<String>>,
+    ) -> Result<Model> {
+        let k = centroids.nrows();
+        if k == 0 {
+            return Err(invalid("from_centroids: no centroids"));
+        }
+        if centroids.ncols() != dims.len() {
+            return Err(invalid(format!(
+                "from_centroids: centroids have {} columns for {} dims",
+                centroids.ncols(),
+                dims.len()
+            )));
+        }
+        if let Some((c, j)) = centroids
+            .indexed_iter()
+            .find(|(_, v)| !v.is_finite())
+            .map(|(ix, _)| ix)
+        {
+            return Err(invalid(format!(
+                "from_centroids: centroid {c} is not finite on {:?}",
+                dims[j].name
+            )));
+        }
+        if let Some(n) = &names {
+            if n.len() != k {
+                return Err(invalid(format!(
+                    "from_centroids: {} names for {k} centroids",
+                    n.len()
+                )));
+            }
+        }
+        let scaler = Scaler::standard_from(dims, mean, scale)?;
+        let params = ModelParams::new(AlgorithmParams::KMeans(KMeansParams::new(k)));
+        let describe_params = &params.describe;
+        let described = describe_centroids(
+            scaler.dims(),
+            centroids.view(),
+            scaler.center(),
+            scaler.scale(),
+            describe_params,
+        )?;
+        let names: Vec<String> = match names {
+            Some(n) => n,
+            None => described.iter().map(|d| d.name.clone()).collect(),
+        };
+        let family_of = families_of(centroids.view(), &vec![1.0; k], FamilyCount::Auto)?;
+        let n_families = family_of.iter().max().map_or(0, |m| m + 1);
+        let mut family_centroids = Array2::<f64>::zeros((n_families, centroids.ncols()));
+        let mut members = vec![0usize; n_families];
+        for (c, &f) in family_of.iter().enumerate() {
+            family_centroids
+                .row_mut(f)
+                .zip_mut_with(&centroids.row(c), |acc, v| *acc += v);
+            members[f] += 1;
+        }
+        for (mut row, &m) in family_centroids.outer_iter_mut().zip(&members) {
+            row.mapv_inplace(|v| v / m.max(1) as f64);
+        }
+        let family_desc = describe_centroids(
+            scaler.dims(),
+            family_centroids.view(),
+            scaler.center(),
+            scaler.scale(),
+            describe_params,
+        )?;
+        let clusters = described
+            .into_iter()
+            .zip(names)
+            .enumerate()
+            .map(|(c, (d, name))| Cluster {
+                id: c,
+                size: 0,
+                centroid: centroids.row(c).to_vec(),
+                name,
+                top: d.top,
+                family: Some(family_of[c]),
+            })
+            .collect();
+        let families = family_desc
+            .into_iter()
+            .enumerate()
+            .map(|(f, d)| Family {
+                id: f,
+                size: 0,
+                clusters: (0..k).filter(|&c| family_of[c] == f).collect(),
+                centroid: family_centroids.row(f).to_vec(),
+                name: d.name,
+                top: d.top,
+            })
+            .collect();
+        let clustering = Clustering {
+            algorithm: params.algorithm.clone(),
+            track_ids: Vec::new(),
+            labels: Vec::new(),
+            clusters,
+            quality: Quality::default(),
+            families,
+        };
+        Ok(Model {
+            format_version: MODEL_FORMAT_VERSION,
+            params,
+            scaler,
+            clustering,
+            assigner: Assigner::Centroids,
+        })
     }
 
     /// Saves as JSON.

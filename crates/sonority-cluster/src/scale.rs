@@ -208,6 +208,48 @@ pub struct Scaler {
 }
 
 impl Scaler {
+    /// A standard scaler from a per-dim mean and scale fitted elsewhere (e.g. Spark's
+    /// `StandardScaler(withMean=True, withStd=True)`, or scikit-learn's `mean_` and `scale_`):
+    /// `x' = (x − mean) / scale`, no group weights. A scale of 0 (a constant column, which
+    /// those scalers map to 0) counts as 1, as [`ScalerKind::Standard`] fits it. Errors name
+    /// the dim of a non-finite or negative value, and a repeated dim.
+    pub fn standard_from(dims: Vec<Dim>, mean: Vec<f64>, scale: Vec<f64>) -> Result<Scaler> {
+        if dims.is_empty() || mean.len() != dims.len() || scale.len() != dims.len() {
+            return Err(invalid(format!(
+                "scaler: {} dims, {} means and {} scales (need the same number, at least 1)",
+                dims.len(),
+                mean.len(),
+                scale.len()
+            )));
+        }
+        let mut seen = std::collections::HashSet::new();
+        for (j, d) in dims.iter().enumerate() {
+            if !seen.insert(d.name.as_str()) {
+                return Err(ClusterError::DuplicateDim(d.name.clone()));
+            }
+            if !mean[j].is_finite() {
+                return Err(invalid(format!(
+                    "scaler: mean of {:?} is {}",
+                    d.name, mean[j]
+                )));
+            }
+            if !scale[j].is_finite() || scale[j] < 0.0 {
+                return Err(invalid(format!(
+                    "scaler: scale of {:?} is {} (must be finite and >= 0)",
+                    d.name, scale[j]
+                )));
+            }
+        }
+        let scale = scale.into_iter().map(handle_zero).collect();
+        Ok(Scaler {
+            params: ScalerParams::standard(),
+            weight: vec![1.0; dims.len()],
+            dims,
+            center: mean,
+            scale,
+        })
+    }
+
     /// The parameters it was fitted with.
     pub fn params(&self) -> &ScalerParams {
         &self.params

@@ -298,3 +298,146 @@ fn hierarchical_families_keep_ids_and_names_when_the_library_grows() {
         assert!(fam.clusters.contains(&c.id));
     }
 }
+
+/// Three centroids in a standardised 2-dim space (tempo, brightness), as a k-means fitted
+/// elsewhere after a standard scaler gives them.
+fn imported() -> Model {
+    let dims = vec![
+        Dim::new("tempo_bpm", "rhythm"),
+        Dim::new("spectral_centroid_mean_0", "spectral"),
+    ];
+    let centroids = ndarray::array![[1.5, 0.1], [-1.2, -0.9], [-0.2, 1.4]];
+    Model::from_centroids(
+        dims,
+        centroids,
+        vec![120.0, 2000.0],
+        vec![20.0, 500.0],
+        None,
+    )
+    .unwrap()
+}
+
+#[test]
+fn a_model_from_centroids_round_trips_and_is_named_by_its_centroids() {
+    let model = imported();
+    let back = Model::from_json(&model.to_json().unwrap()).unwrap();
+    assert_eq!(back, model);
+    let dims: Vec<&str> = model.dims().iter().map(|d| d.name.as_str()).collect();
+    assert_eq!(dims, ["tempo_bpm", "spectral_centroid_mean_0"]);
+    assert_eq!(model.scaler.center(), [120.0, 2000.0]);
+    assert_eq!(model.scaler.scale(), [20.0, 500.0]);
+    let names: Vec<&str> = model
+        .clustering
+        .clusters
+        .iter()
+        .map(|c| c.name.as_str())
+        .collect();
+    // Each name starts with the word of the dim where the centroid stands furthest out.
+    assert!(names[0].starts_with("fast"), "{names:?}");
+    assert!(names[1].starts_with("slow"), "{names:?}");
+    assert!(names[2].starts_with("bright"), "{names:?}");
+    // Every cluster is in exactly one family, and the families list them.
+    let mut listed: Vec<usize> = model
+        .clustering
+        .families
+        .iter()
+        .flat_map(|f| f.clusters.clone())
+        .collect();
+    listed.sort_unstable();
+    assert_eq!(listed, [0, 1, 2]);
+    for c in &model.clustering.clusters {
+        let f = c.family.unwrap();
+        assert!(model.clustering.families[f].clusters.contains(&c.id));
+    }
+    // Names given are kept.
+    let named = Model::from_centroids(
+        model.dims().to_vec(),
+        ndarray::array![[0.0, 0.0]],
+        vec![0.0, 0.0],
+        vec![1.0, 1.0],
+        Some(vec!["mine".into()]),
+    )
+    .unwrap();
+    assert_eq!(named.clustering.clusters[0].name, "mine");
+}
+
+#[test]
+fn a_model_from_centroids_assigns_the_nearest_centroid() {
+    let model = imported();
+    let rows = [
+        [150.0, 2100.0],
+        [90.0, 1500.0],
+        [115.0, 2700.0],
+        [140.0, 1950.0],
+    ];
+    let table = FeatureTable::from_rows(
+        model.dims().to_vec(),
+        rows.iter()
+            .enumerate()
+            .map(|(i, r)| (format!("t{i}"), r.to_vec())),
+    )
+    .unwrap();
+    let placed = model.assign(&table).unwrap();
+    let centroids = [[1.5, 0.1], [-1.2, -0.9], [-0.2, 1.4]];
+    for (r, a) in rows.iter().zip(&placed) {
+        // By hand: standardise, then the squared distance to each centroid.
+        let z = [(r[0] - 120.0) / 20.0, (r[1] - 2000.0) / 500.0];
+        let d: Vec<f64> = centroids
+            .iter()
+            .map(|c| ((z[0] - c[0]).powi(2) + (z[1] - c[1]).powi(2)).sqrt())
+            .collect();
+        let nearest = (0..3).min_by(|&i, &j| d[i].total_cmp(&d[j])).unwrap();
+        assert_eq!(a.cluster, Some(nearest), "{r:?}: distances {d:?}");
+        assert!((a.distance - d[nearest]).abs() < 1e-12);
+    }
+    // The four rows were chosen to land in each cluster, the last one in the first too.
+    let clusters: Vec<Option<usize>> = placed.iter().map(|a| a.cluster).collect();
+    assert_eq!(clusters, [Some(0), Some(1), Some(2), Some(0)]);
+}
+
+#[test]
+fn a_model_from_centroids_refuses_bad_input() {
+    let dims = vec![Dim::new("a", "g"), Dim::new("b", "g")];
+    let ok = ndarray::array![[0.0, 1.0]];
+    let bad = |r: sonority_cluster::Result<Model>| r.unwrap_err().to_string();
+    assert!(bad(Model::from_centroids(
+        dims.clone(),
+        ndarray::array![[0.0]],
+        vec![0.0, 0.0],
+        vec![1.0, 1.0],
+        None
+    ))
+    .contains("1 columns for 2 dims"));
+    assert!(bad(Model::from_centroids(
+        dims.clone(),
+        ok.clone(),
+        vec![0.0],
+        vec![1.0, 1.0],
+        None
+    ))
+    .contains("1 means"));
+    assert!(bad(Model::from_centroids(
+        dims.clone(),
+        ok.clone(),
+        vec![0.0, 0.0],
+        vec![1.0, -1.0],
+        None
+    ))
+    .contains("\"b\""));
+    assert!(bad(Model::from_centroids(
+        dims.clone(),
+        ndarray::array![[0.0, f64::NAN]],
+        vec![0.0, 0.0],
+        vec![1.0, 1.0],
+        None
+    ))
+    .contains("not finite"));
+    assert!(bad(Model::from_centroids(
+        dims,
+        ok,
+        vec![0.0, 0.0],
+        vec![1.0, 1.0],
+        Some(vec![])
+    ))
+    .contains("0 names"));
+}

@@ -1,6 +1,7 @@
 //! The `afx-features/1` JSON document of docs/features.md.
 
 use crate::analyze::SignalAnalysis;
+use crate::file::FileAnalysis;
 use serde_json::{json, Map, Value};
 
 /// The schema name written in every document.
@@ -59,6 +60,37 @@ pub fn analysis_to_json(analysis: &SignalAnalysis, frames: bool) -> Value {
     summary.insert("tuning".into(), num(s.tuning));
     doc.insert("summary".into(), Value::Object(summary));
     Value::Object(doc)
+}
+
+/// The document of one analysed file, as `sonority features --json` prints it: the
+/// [`analysis_to_json`] document plus `file` (the path as given), `source` (what the file holds
+/// and which decoder read it) and `warnings` (messages of problems that did not stop the
+/// analysis).
+pub fn file_analysis_to_json(a: &FileAnalysis, frames: bool) -> Value {
+    let mut doc = analysis_to_json(&a.analysis, frames);
+    if let Value::Object(map) = &mut doc {
+        map.insert("file".into(), json!(a.path.display().to_string()));
+        map.insert(
+            "source".into(),
+            json!({
+                "sr": a.source.sample_rate,
+                "channels": a.source.channels,
+                "codec": a.source.codec,
+                "decoder": a.source.decoder.as_str(),
+                "n_frames": a.source.n_frames,
+                "duration_s": a.source.duration_s,
+            }),
+        );
+        map.insert(
+            "warnings".into(),
+            json!(a
+                .warnings
+                .iter()
+                .map(|w| w.message.clone())
+                .collect::<Vec<_>>()),
+        );
+    }
+    doc
 }
 
 #[cfg(test)]

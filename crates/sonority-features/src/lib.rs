@@ -58,7 +58,7 @@ pub use decode::{
 pub use error::{FeatureError, Result};
 pub use file::{analyze_file, analyze_file_with, FileAnalysis, SourceInfo};
 pub use frame_features::FrameFeatures;
-pub use json::{analysis_to_json, SCHEMA as JSON_SCHEMA};
+pub use json::{analysis_to_json, file_analysis_to_json, SCHEMA as JSON_SCHEMA};
 pub use matrix::Matrix;
 pub use resample::{output_len as resampled_len, resample, Resampler};
 pub use summary::{upper_triangle, RowStats, Timbre, TrackSummary, TIMBRE_DIMS};

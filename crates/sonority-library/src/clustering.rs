@@ -21,7 +21,7 @@ use sonority_cluster::{
     FamilyCount, FeatureTable, GmmParams, HierarchyParams, KMeansParams, KSweep, KSweepParams,
     Linkage, Model, ModelParams, ScalerParams, SweepMethod,
 };
-use sonority_features::FeatureConfig;
+use sonority_features::{FeatureConfig, FeatureLayout};
 use std::collections::{HashMap, HashSet};
 
 /// Feature groups clustered by default: timbre (MFCC statistics and covariance), brightness
@@ -171,9 +171,22 @@ pub fn cluster_library(store: &mut Store, options: &ClusterOptions) -> Result<Cl
         let compatible = saved.data.analysis_version == version && same_selection;
         Some((saved, model, compatible))
     });
+    if let Some((saved, model, _)) = &previous {
+        if is_imported(&saved.data) && !options.recluster {
+            if saved.data.analysis_version != version {
+                return Err(LibraryError::ImportedForOtherAnalysis {
+                    clustering: saved.id,
+                    imported: saved.data.analysis_version.clone(),
+                    current: version,
+                });
+            }
+            return extend(store, &table, saved.id, &saved.data, model, false)?
+                .ok_or_else(|| LibraryError::CannotExtend(saved.id));
+        }
+    }
     if let Some((saved, model, true)) = &previous {
         if !options.recluster {
-            if let Some(outcome) = extend(store, &table, saved.id, &saved.data, model)? {
+            if let Some(outcome) = extend(store, &table, saved.id, &saved.data, model, true)? {
                 return Ok(outcome);
             }
         }
@@ -203,13 +216,7 @@ const MIN_DURATION_S: f64 = 0.05;
 /// The store's feature matrix as a cluster table keyed by track id, with [`DURATION_DIM`]
 /// appended.
 pub(crate) fn feature_table(matrix: &FeatureMatrix) -> Result<FeatureTable> {
-    let dims: Vec<Dim> = matrix
-        .layout
-        .dims
-        .iter()
-        .map(|d| Dim::new(d.name.clone(), d.group.clone()))
-        .chain(std::iter::once(Dim::new(DURATION_DIM, DURATION_GROUP)))
-        .collect();
+    let dims = layout_dims(&matrix.layout);
     let rows = matrix.tracks.iter().zip(&matrix.values).map(|(t, v)| {
         let mut row = v.clone();
         row.push(duration_log(t.duration_s));
@@ -218,8 +225,37 @@ pub(crate) fn feature_table(matrix: &FeatureMatrix) -> Result<FeatureTable> {
     Ok(FeatureTable::from_rows(dims, rows)?)
 }
 
+/// The dims of a library's feature table for tracks analysed with `layout`: the layout's
+/// dims, then [`DURATION_DIM`]. These are the feature columns of `sonority export`.
+pub fn layout_dims(layout: &FeatureLayout) -> Vec<Dim> {
+    layout
+        .dims
+        .iter()
+        .map(|d| Dim::new(d.name.clone(), d.group.clone()))
+        .chain(std::iter::once(Dim::new(DURATION_DIM, DURATION_GROUP)))
+        .collect()
+}
+
+/// The dims of a library's feature table for tracks analysed with `config`
+/// ([`layout_dims`] of its layout).
+pub fn analysis_dims(config: &FeatureConfig) -> Vec<Dim> {
+    layout_dims(&FeatureLayout::for_config(config))
+}
+
+/// Whether a saved clustering holds a model imported from elsewhere
+/// ([`crate::imported::save_imported_model`]).
+pub(crate) fn is_imported(data: &ClusteringData) -> bool {
+    data.selection
+        .get(IMPORTED_KEY)
+        .and_then(serde_json::Value::as_bool)
+        == Some(true)
+}
+
+/// The key of the selection of an imported clustering (its value is `true`).
+pub(crate) const IMPORTED_KEY: &str = "imported";
+
 /// The value of [`DURATION_DIM`] for a track of this duration.
-pub(crate) fn duration_log(duration_s: Option<f64>) -> f64 {
+pub fn duration_log(duration_s: Option<f64>) -> f64 {
     duration_s
         .filter(|d| d.is_finite())
         .unwrap_or(0.0)
@@ -232,15 +268,18 @@ pub(crate) fn duration_log(duration_s: Option<f64>) -> f64 {
 /// library never refits it unless the new tracks all go one way.
 const GROWTH_SLACK: f64 = 1.25;
 
-/// Places the tracks the saved clustering does not know yet; `None` (nothing saved) when a
-/// playlist of the hierarchical algorithm would grow more than [`GROWTH_SLACK`] past its size
-/// limit: the library has outgrown its playlists and must be organised again.
+/// Places the tracks the saved clustering does not know yet; `None` (nothing saved) when
+/// `may_refit` and a playlist of the hierarchical algorithm would grow more than
+/// [`GROWTH_SLACK`] past its size limit: the library has outgrown its playlists and must be
+/// organised again. An imported clustering is extended with `may_refit` false: it is never
+/// refitted on the local library's own.
 fn extend(
     store: &mut Store,
     table: &FeatureTable,
     saved_id: ClusteringId,
     saved: &ClusteringData,
     model: &Model,
+    may_refit: bool,
 ) -> Result<Option<ClusterOutcome>> {
     let present: HashSet<&str> = table.ids().iter().map(String::as_str).collect();
     let known: HashSet<String> = saved
@@ -280,7 +319,7 @@ fn extend(
     let mut data = saved.clone();
     data.assignments = assignments;
     project_and_size(&mut data, model, table)?;
-    if let AlgorithmParams::Hierarchical(p) = &model.params.algorithm {
+    if let (true, AlgorithmParams::Hierarchical(p)) = (may_refit, &model.params.algorithm) {
         let limit = p.size_limit(data.assignments.len()) as f64;
         if data
             .clusters

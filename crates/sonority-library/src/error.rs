@@ -124,6 +124,14 @@ pub enum LibraryError {
     /// A track id that is not in the store.
     #[error("no track with id {0} in the library")]
     UnknownTrack(i64),
+    /// Dim names that no analysis of this sonority produces (in a model built elsewhere).
+    #[error(
+        "unknown feature dim(s) {}: use the dim names of `sonority export` or \
+         `sonority.analyze` (e.g. spectral_centroid_mean_0, mfcc_mean_3, tempo_bpm, \
+         duration_log_s)",
+        .0.join(", ")
+    )]
+    UnknownDims(Vec<String>),
     /// An analysis option is out of range.
     #[error("invalid option: {0}")]
     InvalidOption(String),
@@ -148,6 +156,22 @@ pub enum LibraryError {
     /// Clustering failed (too few tracks for the requested k, a degenerate table, ...).
     #[error("clustering: {0}")]
     Cluster(#[from] sonority_cluster::ClusterError),
+    /// An imported clustering was made for another analysis than the library's.
+    #[error(
+        "the library's clustering #{clustering} was imported for the analysis {imported}, not \
+         {current}: analyse with the same options, or pass --recluster to replace it"
+    )]
+    ImportedForOtherAnalysis {
+        /// The clustering.
+        clustering: crate::store::ClusteringId,
+        /// The analysis version it was imported for.
+        imported: String,
+        /// The library's analysis version.
+        current: String,
+    },
+    /// A saved clustering could not take the library's new tracks.
+    #[error("clustering #{0} could not be extended: run with --recluster")]
+    CannotExtend(crate::store::ClusteringId),
     /// No track of the library has been analysed (with the current analysis settings).
     #[error("no analysed tracks in the library yet: run `sonority analyze DIR` first")]
     NothingAnalysed,

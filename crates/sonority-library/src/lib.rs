@@ -28,6 +28,7 @@
 
 #![warn(missing_docs)]
 
+pub mod batch;
 pub mod cluster_playlists;
 pub mod cluster_tags;
 pub mod clustering;
@@ -35,6 +36,7 @@ pub mod error;
 pub mod evaluate;
 pub mod export;
 mod files;
+pub mod imported;
 pub mod json_path;
 pub mod latest;
 pub mod organize;
@@ -50,15 +52,17 @@ pub mod store;
 pub mod tag_write;
 pub mod tags;
 
+pub use batch::{analyze_files, AnalysedFile, FileResult};
 pub use cluster_playlists::{cluster_playlists, write_cluster_playlists};
 pub use cluster_tags::{tag_clusters, undo_tags, TagFileReport, TagOutcome, TagRunOptions};
 pub use clustering::{
-    cluster_library, Algorithm, ClusterMode, ClusterOptions, ClusterOutcome, KChoice,
-    DEFAULT_GROUPS,
+    analysis_dims, cluster_library, layout_dims, Algorithm, ClusterMode, ClusterOptions,
+    ClusterOutcome, KChoice, DEFAULT_GROUPS,
 };
 pub use error::{LibraryError, Result};
 pub use evaluate::{evaluate, Evaluation, LabelSource};
 pub use export::{export, neutralise_csv_text, ExportFormat, ExportOptions};
+pub use imported::{model_from_centroids, save_imported_model};
 pub use latest::LatestClustering;
 pub use organize::{organize, OrganizeOptions, Organized, DEFAULT_PLAYLISTS_FOLDER};
 pub use overview::{display_name, one_line, ClusterLine, FamilyLine, Overview};

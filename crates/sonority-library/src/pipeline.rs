@@ -666,7 +666,7 @@ fn analyse_one(file: &ScannedFile, config: &FeatureConfig, layout: &FeatureLayou
 
 /// Decodes and analyses `path`, keeping only what is stored (the frame features are dropped
 /// here, on the worker).
-fn analyse_audio(
+pub(crate) fn analyse_audio(
     path: &Path,
     config: &FeatureConfig,
 ) -> std::result::Result<(SourceInfo, Vec<DecodeWarning>, Vec<f64>), FeatureError> {
@@ -687,7 +687,7 @@ fn tag_warning(message: String) -> DecodeWarning {
     }
 }
 
-fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
+pub(crate) fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
     if let Some(s) = panic.downcast_ref::<&str>() {
         (*s).to_string()
     } else if let Some(s) = panic.downcast_ref::<String>() {

@@ -3,8 +3,10 @@
 use super::analyze::DecoderArg;
 use anyhow::Result;
 use clap::Args;
-use serde_json::{json, Value};
-use sonority_features::{analysis_to_json, analyze_file_with, Detail, FeatureConfig, FileAnalysis};
+use serde_json::json;
+use sonority_features::{
+    analyze_file_with, file_analysis_to_json, Detail, FeatureConfig, FileAnalysis,
+};
 use std::io::{self, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -53,7 +55,7 @@ pub fn run(args: &FeaturesArgs) -> Result<ExitCode> {
                     eprintln!("sonority: warning: {}: {}", path.display(), w.message);
                 }
                 if args.json {
-                    writeln!(out, "{}", document(&analysis, args.frames))?;
+                    writeln!(out, "{}", file_analysis_to_json(&analysis, args.frames))?;
                 } else {
                     write_human(&mut out, &analysis)?;
                 }
@@ -74,34 +76,6 @@ pub fn run(args: &FeaturesArgs) -> Result<ExitCode> {
     } else {
         ExitCode::from(1)
     })
-}
-
-/// The afx-features/1 document plus where it came from.
-fn document(a: &FileAnalysis, frames: bool) -> Value {
-    let mut doc = analysis_to_json(&a.analysis, frames);
-    if let Value::Object(map) = &mut doc {
-        map.insert("file".into(), json!(a.path.display().to_string()));
-        map.insert(
-            "source".into(),
-            json!({
-                "sr": a.source.sample_rate,
-                "channels": a.source.channels,
-                "codec": a.source.codec,
-                "decoder": a.source.decoder.as_str(),
-                "n_frames": a.source.n_frames,
-                "duration_s": a.source.duration_s,
-            }),
-        );
-        map.insert(
-            "warnings".into(),
-            json!(a
-                .warnings
-                .iter()
-                .map(|w| w.message.clone())
-                .collect::<Vec<_>>()),
-        );
-    }
-    doc
 }
 
 fn write_human(out: &mut impl Write, a: &FileAnalysis) -> io::Result<()> {
