@@ -34,6 +34,7 @@ pub mod clustering;
 pub mod error;
 pub mod evaluate;
 pub mod export;
+pub mod failpoint;
 pub mod json_path;
 pub mod latest;
 pub mod pipeline;
@@ -48,7 +49,7 @@ pub mod tag_write;
 pub mod tags;
 
 pub use cluster_playlists::{cluster_playlists, write_cluster_playlists};
-pub use cluster_tags::{tag_clusters, undo_tags, TagFileReport, TagOutcome, TagRunOptions};
+pub use cluster_tags::{tag_clusters, undo_tags, TagFileReport, TagOutcome, TagRun, TagRunOptions};
 pub use clustering::{
     cluster_library, Algorithm, ClusterMode, ClusterOptions, ClusterOutcome, KChoice,
     DEFAULT_GROUPS,

@@ -3,7 +3,11 @@
 //! One file holds a whole library (several scanned roots may share it). It is opened in WAL
 //! mode with `synchronous=NORMAL`, foreign keys on and a busy timeout, so a reader (`sonority
 //! status`) can run while an analysis writes, and a crash never leaves a half-written
-//! transaction. The schema is versioned and migrated in order ([`SCHEMA_VERSION`]).
+//! transaction. The one commit that must survive a power cut, a tag write's history row
+//! before the file is replaced, is made with `synchronous=FULL`
+//! ([`Store::begin_tag_write`]); transactions that read then write are IMMEDIATE, so a
+//! second process waits for the lock (the busy timeout) instead of failing with
+//! SQLITE_BUSY_SNAPSHOT. The schema is versioned and migrated in order ([`SCHEMA_VERSION`]).
 
 mod clusterings;
 mod paths;
@@ -15,8 +19,10 @@ pub use clusterings::{
     ClusterRow, ClusteringData, ClusteringId, ClusteringSummary, FamilyRow, SavedClustering,
     TrackAssignment,
 };
-pub use schema::{APPLICATION_ID, SCHEMA_VERSION};
-pub use tag_history::{TagChange, TagHistoryEntry, TagWrite};
+pub use schema::{APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION};
+pub use tag_history::{
+    PendingTagWrite, TagChange, TagHistoryEntry, TagWrite, TagWriteKind, TagWriteState,
+};
 pub(crate) use write::{AnalysisRecord, RecordOutcome};
 
 use crate::error::{LibraryError, Result};
@@ -460,7 +466,10 @@ impl Store {
         }
         let path = self.path.clone();
         let err = |e| map_db_error(&path, e);
-        let tx = self.conn.transaction().map_err(err)?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(err)?;
         {
             let mut delete = tx
                 .prepare("DELETE FROM tracks WHERE id = ?1")

@@ -74,6 +74,131 @@ fn empty_file_is_migrated_from_version_0() {
     assert!(store.tracks().expect("tracks").is_empty());
 }
 
+/// A version 2 library (before the tag history became a write-ahead record) is migrated:
+/// its rows count as completed tag writes, with no identity, and undo can follow them.
+#[test]
+fn version_2_tag_history_is_migrated() {
+    use sonority_library::store::{TagWriteKind, TagWriteState, MIGRATIONS};
+    let lib = Library::new();
+    fs::create_dir_all(lib.db.parent().expect("parent")).expect("mkdir");
+    {
+        let conn = Connection::open(&lib.db).expect("sqlite");
+        for sql in &MIGRATIONS[..2] {
+            conn.execute_batch(sql).expect("old migration");
+        }
+        conn.pragma_update(
+            None,
+            "application_id",
+            sonority_library::store::APPLICATION_ID,
+        )
+        .expect("app id");
+        conn.pragma_update(None, "user_version", 2)
+            .expect("version");
+        conn.execute_batch(
+            "INSERT INTO tracks (id, path, size, mtime_ns, analysis_version, analyzed_at) \
+                 VALUES (7, '/music/a.flac', 10, 20, 'v', 30); \
+             INSERT INTO tag_history (track_id, path, field, previous_value, new_value, \
+                 written_at) VALUES (7, '/music/a.flac', 'grouping', 'mine', 'cluster', 40);",
+        )
+        .expect("v2 rows");
+    }
+    let store = lib.store();
+    assert_eq!(store.schema_version().expect("version"), SCHEMA_VERSION);
+    const { assert!(SCHEMA_VERSION >= 3) };
+    let history = store.field_history("grouping").expect("history");
+    assert_eq!(history.len(), 1);
+    let row = &history[0];
+    assert_eq!(row.track, Some(7));
+    assert_eq!(row.previous.as_deref(), Some("mine"));
+    assert_eq!(row.new.as_deref(), Some("cluster"));
+    assert_eq!(row.state, TagWriteState::Done);
+    assert_eq!(row.kind, TagWriteKind::Tag);
+    assert_eq!(row.identity, None);
+    drop(store);
+    let conn = Connection::open(&lib.db).expect("sqlite");
+    let integrity: String = conn
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .expect("integrity");
+    assert_eq!(integrity, "ok");
+    // The new columns refuse values outside their sets.
+    assert!(conn
+        .execute("UPDATE tag_history SET state = 'bogus'", [])
+        .is_err());
+}
+
+/// A write is recorded as pending and committed before the file is replaced, then marked
+/// done (or abandoned); an undo's rows are marked undone only once the undo is complete.
+#[test]
+fn pending_tag_writes_are_completed_or_abandoned() {
+    use sonority_library::store::{PendingTagWrite, TagWriteKind, TagWriteState};
+    let lib = Library::new();
+    let mut store = lib.store();
+    let write = |kind, previous: &str, new: &str, undoes: Vec<i64>| PendingTagWrite {
+        track: None,
+        path: "/music/x.mp3".into(),
+        field: "grouping".into(),
+        previous: Some(previous.into()),
+        new: Some(new.into()),
+        kind,
+        clustering: None,
+        undoes,
+    };
+    let tag = store
+        .begin_tag_write(&write(TagWriteKind::Tag, "mine", "A", vec![]))
+        .expect("begin");
+    // Committed before the caller goes on: another connection sees it.
+    {
+        let conn = Connection::open(&lib.db).expect("sqlite");
+        let state: String = conn
+            .query_row("SELECT state FROM tag_history WHERE id = ?1", [tag], |r| {
+                r.get(0)
+            })
+            .expect("row");
+        assert_eq!(state, "pending");
+    }
+    store
+        .complete_tag_write(tag, (1, 2), 3, 4)
+        .expect("complete");
+    let undo = store
+        .begin_tag_write(&write(TagWriteKind::Undo, "A", "mine", vec![tag]))
+        .expect("begin undo");
+    let states = |store: &Store| -> Vec<(TagWriteState, Option<i64>)> {
+        store
+            .field_history("grouping")
+            .expect("history")
+            .into_iter()
+            .map(|e| (e.state, e.undone_by))
+            .collect()
+    };
+    assert_eq!(
+        states(&store),
+        [
+            (TagWriteState::Done, Some(undo)),
+            (TagWriteState::Pending, None)
+        ]
+    );
+    // An undo that did not happen frees the row it meant to restore.
+    store.abandon_tag_write(undo).expect("abandon");
+    assert_eq!(
+        states(&store),
+        [
+            (TagWriteState::Done, None),
+            (TagWriteState::Abandoned, None)
+        ]
+    );
+    let undo = store
+        .begin_tag_write(&write(TagWriteKind::Undo, "A", "mine", vec![tag]))
+        .expect("begin undo");
+    store
+        .complete_tag_write(undo, (1, 5), 3, 4)
+        .expect("complete");
+    let history = store.field_history("grouping").expect("history");
+    assert_eq!(history[0].state, TagWriteState::Undone);
+    assert_eq!(history[0].identity, Some((1, 2)));
+    assert_eq!(history[2].state, TagWriteState::Done);
+    assert_eq!(history[2].kind, TagWriteKind::Undo);
+}
+
 #[test]
 fn newer_schema_is_refused() {
     let lib = Library::new();

@@ -1,6 +1,6 @@
 //! `sonority tag`: write each track's cluster name into a tag field (opt-in), or undo it.
 
-use crate::db;
+use crate::{db, interrupt};
 use anyhow::{Context, Result};
 use clap::Args;
 use sonority_library::tag_write::TagField;
@@ -13,7 +13,8 @@ use std::path::Path;
 /// (a temporary copy is written, verified and renamed over the original) and keeps the audio
 /// and every other tag byte for byte. The previous value is kept in the database: `--undo`
 /// restores it. Read-only files, files changed since they were analysed and formats that
-/// cannot be written safely are skipped with a message.
+/// cannot be written safely are skipped with a message. The previous value is committed to
+/// the database before the file is replaced, and Ctrl-C stops after the file in progress.
 #[derive(Debug, Args)]
 pub struct TagCommand {
     /// The field: `grouping` (ID3 TIT1, Vorbis GROUPING, MP4 ©grp; what players show as
@@ -47,13 +48,17 @@ pub fn run(cmd: &TagCommand, db_arg: Option<&Path>) -> Result<()> {
         preserve_mtime: !cmd.touch,
         family: cmd.family,
     };
-    let reports = if cmd.undo {
-        undo_tags(&mut store, &options)?
+    let cancel = interrupt::cancel_flag_after_file();
+    let run = if cmd.undo {
+        undo_tags(&mut store, &options, &cancel)?
     } else {
-        tag_clusters(&mut store, &options)?
+        tag_clusters(&mut store, &options, &cancel)?
     };
+    for note in &run.recovered {
+        eprintln!("recovered: {note}");
+    }
     let (mut written, mut unchanged, mut skipped) = (0, 0, 0);
-    for r in &reports {
+    for r in &run.files {
         if cmd.json {
             println!("{}", serde_json::to_string(r)?);
         }
@@ -62,6 +67,7 @@ pub fn run(cmd: &TagCommand, db_arg: Option<&Path>) -> Result<()> {
                 previous,
                 new,
                 location,
+                not_kept,
             } => {
                 written += 1;
                 if !cmd.json {
@@ -72,6 +78,9 @@ pub fn run(cmd: &TagCommand, db_arg: Option<&Path>) -> Result<()> {
                         previous.as_deref().unwrap_or(""),
                         new.as_deref().unwrap_or("")
                     );
+                }
+                for what in not_kept {
+                    eprintln!("warning: {}: {what}", r.path.display());
                 }
             }
             TagOutcome::Unchanged => unchanged += 1,
@@ -89,5 +98,13 @@ pub fn run(cmd: &TagCommand, db_arg: Option<&Path>) -> Result<()> {
             (false, false) => "tagged",
         }
     );
+    if run.cancelled {
+        eprintln!(
+            "stopped early (Ctrl-C): {} file(s) not done; every file is either written and \
+             recorded or untouched — run `sonority tag{}` again to finish",
+            run.not_done,
+            if cmd.undo { " --undo" } else { "" }
+        );
+    }
     Ok(())
 }

@@ -1,0 +1,252 @@
+//! `sonority tag` and `tag --undo` cannot lose a user's value: a real process killed at each
+//! step of a write, undo after a user's own edit, after a second `tag` run and after a
+//! forgotten and re-found track. Real files of seven formats (MP3, FLAC, Ogg Vorbis, Opus,
+//! M4A, AIFF, WAV) copied from the fixtures, so no external program is needed.
+
+use rusqlite::Connection;
+use sonority_library::tag_write::{apply, plan_write, read_field, TagField, WriteOptions};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures")
+}
+
+fn sonority(db: &Path) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_sonority"));
+    c.arg("--db")
+        .arg(db)
+        .env_remove("SONORITY_DB")
+        .env_remove("SONORITY_FAILPOINT");
+    c
+}
+
+fn run(cmd: &mut Command) -> Output {
+    let out = cmd.output().expect("run sonority");
+    assert!(
+        out.status.success(),
+        "{cmd:?} failed ({}):\n{}\n{}",
+        out.status,
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
+}
+
+fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// The files, and the grouping each held before sonority (None: no grouping).
+const FILES: &[(&str, Option<&str>)] = &[
+    ("real/electronic_freedroid.mp3", Some("My MP3 grouping")),
+    (
+        "real/orchestral_wesnoth.flac",
+        Some("Ünïcode FLAC grouping"),
+    ),
+    ("real/ambient_freedroid.ogg", None),
+    ("real/percussive_etr.opus", Some("opus: mine")),
+    ("real/percussive_etr.m4a", Some("M4A grouping")),
+    ("real/orchestral_wesnoth.aiff", None),
+    ("real/percussive_etr_24.wav", Some("wav grouping")),
+    ("synthetic/noise_22k.wav", None),
+    ("synthetic/chord_cmaj_22k.wav", Some("chords")),
+];
+
+fn set_grouping(path: &Path, value: Option<&str>) {
+    let plan = plan_write(path, &TagField::Grouping, value).expect("plan");
+    apply(&plan, &WriteOptions::default()).expect("apply");
+}
+
+fn grouping(path: &Path) -> Option<String> {
+    read_field(path, &TagField::Grouping).expect("read grouping")
+}
+
+struct Lib {
+    _tmp: tempfile::TempDir,
+    root: PathBuf,
+    db: PathBuf,
+    files: Vec<PathBuf>,
+    /// Decoded samples and other tags of each file, as before any `tag`.
+    before: Vec<(Vec<f32>, sonority_library::Tags)>,
+}
+
+impl Lib {
+    /// Copies the files, gives them their original groupings and organizes them.
+    fn new() -> Self {
+        let tmp = tempfile::tempdir().expect("tempdir");
+        let root = tmp.path().join("music");
+        std::fs::create_dir_all(&root).expect("mkdir");
+        let root = root.canonicalize().expect("canonical");
+        let mut files = Vec::new();
+        for (name, original) in FILES {
+            let path = root.join(name.replace('/', "_"));
+            std::fs::copy(fixtures().join(name), &path).expect("copy");
+            set_grouping(&path, *original);
+            files.push(path);
+        }
+        let db = tmp.path().join("library.db");
+        run(sonority(&db).args(["organize", "-q", "-k", "2"]).arg(&root));
+        let before = files.iter().map(|p| snapshot(p)).collect();
+        Self {
+            _tmp: tmp,
+            root,
+            db,
+            files,
+            before,
+        }
+    }
+
+    /// Every file holds its original grouping, the same audio and the same other tags.
+    fn assert_original(&self, when: &str) {
+        for ((path, (_, original)), before) in self.files.iter().zip(FILES).zip(&self.before) {
+            assert_eq!(
+                grouping(path).as_deref(),
+                *original,
+                "{when}: {}",
+                path.display()
+            );
+            let now = snapshot(path);
+            assert!(
+                now.0 == before.0,
+                "{when}: audio changed: {}",
+                path.display()
+            );
+            assert_eq!(now.1, before.1, "{when}: tags changed: {}", path.display());
+        }
+    }
+
+    fn history_states(&self) -> Vec<(String, String)> {
+        let conn = Connection::open(&self.db).expect("sqlite");
+        let integrity: String = conn
+            .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+            .expect("integrity");
+        assert_eq!(integrity, "ok");
+        let mut stmt = conn
+            .prepare("SELECT kind, state FROM tag_history ORDER BY id")
+            .expect("prepare");
+        stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .expect("query")
+            .collect::<Result<_, _>>()
+            .expect("rows")
+    }
+}
+
+fn snapshot(path: &Path) -> (Vec<f32>, sonority_library::Tags) {
+    let audio = sonority_features::decode_file(path)
+        .expect("decode")
+        .samples;
+    (audio, sonority_library::read_tags(path).expect("tags"))
+}
+
+/// `tag` killed (abort, like a crash) at each step of the third file's write; then
+/// `tag --undo` restores every original value, and the audio and other tags are unchanged.
+#[cfg(unix)]
+#[test]
+fn tag_killed_at_every_step_then_undo_restores_every_original() {
+    let lib = Lib::new();
+    for point in [
+        "tag:before-history",
+        "tag:before-rename",
+        "tag:after-rename",
+        "tag:after-complete",
+    ] {
+        let out = sonority(&lib.db)
+            .arg("tag")
+            .env("SONORITY_FAILPOINT", format!("{point}@3"))
+            .output()
+            .expect("run sonority");
+        assert!(!out.status.success(), "{point}: the failpoint did not fire");
+        assert!(stderr(&out).contains(point), "{point}: {}", stderr(&out));
+        // The first two files were written completely, the third is where it stopped.
+        let written = lib
+            .files
+            .iter()
+            .zip(FILES)
+            .filter(|(p, (_, original))| grouping(p).as_deref() != *original)
+            .count();
+        let expected = match point {
+            "tag:before-history" | "tag:before-rename" => 2,
+            _ => 3,
+        };
+        assert_eq!(written, expected, "{point}: files written before the kill");
+
+        let out = run(sonority(&lib.db).args(["tag", "--undo"]));
+        let err = stderr(&out);
+        if point != "tag:before-history" && point != "tag:after-complete" {
+            assert!(err.contains("recovered: "), "{point}: {err}");
+        }
+        assert!(
+            err.contains(&format!("restored {expected} file(s)")),
+            "{point}: {err}"
+        );
+        lib.assert_original(point);
+        let states = lib.history_states();
+        assert!(
+            states.iter().all(|(_, state)| state != "pending"),
+            "{point}: {states:?}"
+        );
+    }
+    // A full run and its undo, after all that.
+    run(sonority(&lib.db).arg("tag"));
+    run(sonority(&lib.db).args(["tag", "--undo"]));
+    lib.assert_original("full run");
+    // A second undo has nothing left to do.
+    let out = run(sonority(&lib.db).args(["tag", "--undo"]));
+    assert!(
+        stderr(&out).contains("restored 0 file(s)"),
+        "{}",
+        stderr(&out)
+    );
+    lib.assert_original("second undo");
+}
+
+/// Undo restores the value from before sonority's latest write where the user changed it in
+/// between two `tag` runs, leaves alone a value the user changed after the last one, and
+/// finds the history of a track that was forgotten and found again (new track id).
+#[test]
+fn undo_follows_the_latest_write_and_survives_forget() {
+    let lib = Lib::new();
+    run(sonority(&lib.db).arg("tag"));
+    let written: Vec<Option<String>> = lib.files.iter().map(|p| grouping(p)).collect();
+    assert!(written.iter().all(Option::is_some));
+
+    // The user sets their own grouping on file 0 between two tag runs: the second run records
+    // it as the previous value, undo must bring it back (not the value before the first run).
+    set_grouping(&lib.files[0], Some("changed by the user"));
+    // File 1 is forgotten (moved away, analysed) and found again (a new track id).
+    let away = lib.root.parent().expect("parent").join("away.flac");
+    std::fs::rename(&lib.files[1], &away).expect("move away");
+    let out = run(sonority(&lib.db).args(["analyze", "-q"]).arg(&lib.root));
+    assert!(stderr(&out).contains("removed 1"), "{}", stderr(&out));
+    std::fs::rename(&away, &lib.files[1]).expect("move back");
+    run(sonority(&lib.db).args(["analyze", "-q"]).arg(&lib.root));
+    // The second run: file 0 is written again, the others hold their value already.
+    run(sonority(&lib.db).arg("tag"));
+    assert_eq!(grouping(&lib.files[0]), written[0]);
+    // After it, the user changes file 2: undo must leave it alone and say so.
+    set_grouping(&lib.files[2], Some("the user's, after"));
+
+    let out = run(sonority(&lib.db).args(["tag", "--undo"]));
+    let err = stderr(&out);
+    assert_eq!(
+        grouping(&lib.files[0]).as_deref(),
+        Some("changed by the user")
+    );
+    assert_eq!(
+        grouping(&lib.files[1]).as_deref(),
+        FILES[1].1,
+        "forgotten and re-found"
+    );
+    assert_eq!(
+        grouping(&lib.files[2]).as_deref(),
+        Some("the user's, after")
+    );
+    assert!(
+        err.contains("was changed since sonority wrote it") && err.contains("left alone"),
+        "{err}"
+    );
+    for (path, (_, original)) in lib.files.iter().zip(FILES).skip(3) {
+        assert_eq!(grouping(path).as_deref(), *original, "{}", path.display());
+    }
+}
