@@ -250,3 +250,132 @@ fn undo_follows_the_latest_write_and_survives_forget() {
         assert_eq!(grouping(path).as_deref(), *original, "{}", path.display());
     }
 }
+
+/// A panic inside lofty (injected through the test hook, as a hostile file would cause) is a
+/// per-file error in `tag`, `tag --undo` and the analysis's tag reading: the run goes on.
+#[test]
+fn a_lofty_panic_is_a_per_file_error() {
+    let lib = Lib::new();
+    let victim = "real_electronic_freedroid.mp3";
+    let hook = format!("lofty-panic:{victim}");
+    let out = run(sonority(&lib.db)
+        .arg("tag")
+        .env("SONORITY_FAILPOINT", &hook));
+    let err = stderr(&out);
+    assert!(
+        err.contains(&format!("skipped: {}", lib.root.join(victim).display()))
+            && err.contains("the tag library crashed on this file"),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!("tagged {} file(s)", FILES.len() - 1)),
+        "{err}"
+    );
+    assert_eq!(grouping(&lib.files[0]).as_deref(), FILES[0].1);
+    // Undo: the others are restored, the crashing file is reported.
+    run(sonority(&lib.db).arg("tag"));
+    let out = run(sonority(&lib.db)
+        .args(["tag", "--undo"])
+        .env("SONORITY_FAILPOINT", &hook));
+    let err = stderr(&out);
+    assert!(
+        err.contains("the tag library crashed on this file"),
+        "{err}"
+    );
+    assert!(
+        err.contains(&format!("restored {} file(s)", FILES.len() - 1)),
+        "{err}"
+    );
+    for (path, (_, original)) in lib.files.iter().zip(FILES).skip(1) {
+        assert_eq!(grouping(path).as_deref(), *original, "{}", path.display());
+    }
+    run(sonority(&lib.db).args(["tag", "--undo"]));
+    lib.assert_original("after the undo without the hook");
+    // The analysis reads tags too: the file is analysed, with a warning.
+    let other_db = lib.db.with_file_name("other.db");
+    run(sonority(&other_db)
+        .args(["analyze", "-q"])
+        .arg(&lib.root)
+        .env("SONORITY_FAILPOINT", &hook));
+    let conn = Connection::open(&other_db).expect("sqlite");
+    let (error, warnings): (Option<String>, String) = conn
+        .query_row(
+            "SELECT error, warnings FROM tracks WHERE path = ?1",
+            [lib.root.join(victim).to_string_lossy()],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .expect("the file is stored");
+    assert_eq!(error, None);
+    assert!(warnings.contains("the tag reader crashed"), "{warnings}");
+}
+
+/// Ctrl-C during `tag`: the run stops after the file in progress, says how to go on, and
+/// every file is either written (and recorded) or untouched; running `tag` again finishes
+/// the rest, and undo restores everything.
+#[cfg(unix)]
+#[test]
+fn ctrl_c_stops_tag_after_the_current_file() {
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let root = tmp.path().join("music");
+    std::fs::create_dir_all(&root).expect("mkdir");
+    let root = root.canonicalize().expect("canonical");
+    let sources = [
+        "real/orchestral_wesnoth.flac",
+        "real/percussive_etr.ogg",
+        "synthetic/noise_22k.wav",
+    ];
+    let mut files = Vec::new();
+    for i in 0..36 {
+        let src = sources[i % sources.len()];
+        let ext = src.rsplit('.').next().expect("extension");
+        let path = root.join(format!("t{i:02}.{ext}"));
+        std::fs::copy(fixtures().join(src), &path).expect("copy");
+        files.push(path);
+    }
+    let db = tmp.path().join("library.db");
+    run(sonority(&db).args(["organize", "-q", "-k", "2"]).arg(&root));
+    let mut child = sonority(&db)
+        .arg("tag")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
+    let first = lines.next().expect("a first line").expect("read");
+    assert!(first.starts_with("wrote "), "{first}");
+    // SAFETY: kill(2) on our own child's pid, with a valid signal number.
+    let sent = unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGINT) };
+    assert_eq!(sent, 0);
+    let reported = 1 + lines
+        .map_while(Result::ok)
+        .filter(|l| l.starts_with("wrote "))
+        .count();
+    let out = child.wait_with_output().expect("wait");
+    let err = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(out.status.success(), "{err}");
+    assert!(
+        err.contains("stopped early (Ctrl-C)") && err.contains("run `sonority tag` again"),
+        "{err}"
+    );
+    let tagged: Vec<bool> = files.iter().map(|p| grouping(p).is_some()).collect();
+    let written = tagged.iter().filter(|t| **t).count();
+    assert_eq!(written, reported, "{err}");
+    assert!(written < files.len(), "the run was not stopped: {err}");
+    // Files are written in order: a prefix, nothing half done after it.
+    assert!(tagged.iter().skip(written).all(|t| !t), "{tagged:?}");
+    let out = run(sonority(&db).arg("tag"));
+    assert!(
+        stderr(&out).contains(&format!("tagged {} file(s)", files.len() - written)),
+        "{}",
+        stderr(&out)
+    );
+    let out = run(sonority(&db).args(["tag", "--undo"]));
+    assert!(
+        stderr(&out).contains(&format!("restored {} file(s)", files.len())),
+        "{}",
+        stderr(&out)
+    );
+    assert!(files.iter().all(|p| grouping(p).is_none()));
+}

@@ -33,7 +33,7 @@ use crate::tag_write::{
     TagField, TagWriteError, WriteOptions,
 };
 use serde::Serialize;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -96,6 +96,12 @@ impl TagRun {
         })
     }
 
+    /// Adds a file's report and passes it on.
+    fn push(&mut self, on_file: &mut dyn FnMut(&TagFileReport), report: TagFileReport) {
+        on_file(&report);
+        self.files.push(report);
+    }
+
     /// True (and the run marked cancelled with `left` files not done) when Ctrl-C asked to
     /// stop.
     fn stopped(&mut self, cancel: &AtomicBool, left: usize) -> bool {
@@ -134,12 +140,14 @@ impl Default for TagRunOptions {
 /// Writes each clustered track's cluster (playlist) name, or with `options.family` its
 /// family's name, into `options.field`.
 ///
-/// When `cancel` becomes true (Ctrl-C) no new file is started: the file in progress is
-/// finished (or left untouched), and the run says how many were not done.
+/// `on_file` is called with each file's report as soon as the file is done. When `cancel`
+/// becomes true (Ctrl-C) no new file is started: the file in progress is finished (or left
+/// untouched), and the run says how many were not done.
 pub fn tag_clusters(
     store: &mut Store,
     options: &TagRunOptions,
     cancel: &AtomicBool,
+    on_file: &mut dyn FnMut(&TagFileReport),
 ) -> Result<TagRun> {
     let mut run = TagRun::start(store, options)?;
     let latest = LatestClustering::load(store)?;
@@ -187,10 +195,13 @@ pub fn tag_clusters(
                 undoes: Vec::new(),
             },
         );
-        run.files.push(TagFileReport {
-            path: track.path.clone(),
-            outcome,
-        });
+        run.push(
+            on_file,
+            TagFileReport {
+                path: track.path.clone(),
+                outcome,
+            },
+        );
     }
     Ok(run)
 }
@@ -201,11 +212,12 @@ pub fn tag_clusters(
 /// left alone and reported. Files are found by the path written, or, when it is gone, by
 /// the identity (device, inode) the file had after the write among the library's tracks.
 ///
-/// `cancel` works as in [`tag_clusters`].
+/// `cancel` and `on_file` work as in [`tag_clusters`].
 pub fn undo_tags(
     store: &mut Store,
     options: &TagRunOptions,
     cancel: &AtomicBool,
+    on_file: &mut dyn FnMut(&TagFileReport),
 ) -> Result<TagRun> {
     let mut run = TagRun::start(store, options)?;
     let field = options.field.name().to_string();
@@ -213,10 +225,10 @@ pub fn undo_tags(
     // Per path, the tag writes that still count, oldest first; paths with a write still
     // pending (its file could not be read) are left alone.
     let mut by_path: BTreeMap<PathBuf, Vec<&TagHistoryEntry>> = BTreeMap::new();
-    let mut unsettled: BTreeMap<PathBuf, ()> = BTreeMap::new();
+    let mut unsettled: BTreeSet<PathBuf> = BTreeSet::new();
     for entry in &history {
         if entry.state == TagWriteState::Pending {
-            unsettled.insert(entry.path.clone(), ());
+            unsettled.insert(entry.path.clone());
         }
         if entry.kind == TagWriteKind::Tag && entry.state == TagWriteState::Done {
             by_path.entry(entry.path.clone()).or_default().push(entry);
@@ -233,18 +245,21 @@ pub fn undo_tags(
         let Some(chain) = Chain::of(writes) else {
             continue;
         };
-        if unsettled.contains_key(path) {
-            run.files.push(TagFileReport {
-                path: path.clone(),
-                outcome: TagOutcome::Skipped {
-                    reason: format!(
-                        "{}: an interrupted write of {field} could not be settled (the file \
+        if unsettled.contains(path) {
+            run.push(
+                on_file,
+                TagFileReport {
+                    path: path.clone(),
+                    outcome: TagOutcome::Skipped {
+                        reason: format!(
+                            "{}: an interrupted write of {field} could not be settled (the file \
                          cannot be read); left alone — make the file readable and run the \
                          undo again",
-                        path.display()
-                    ),
+                            path.display()
+                        ),
+                    },
                 },
-            });
+            );
             continue;
         }
         // The file: at its path, else wherever a track with its identity is now.
@@ -260,18 +275,21 @@ pub fn undo_tags(
             match moved {
                 Some(p) => p,
                 None => {
-                    run.files.push(TagFileReport {
-                        path: path.clone(),
-                        outcome: TagOutcome::Skipped {
-                            reason: format!(
-                                "{}: the file is gone (not at its path, and no file of the \
+                    run.push(
+                        on_file,
+                        TagFileReport {
+                            path: path.clone(),
+                            outcome: TagOutcome::Skipped {
+                                reason: format!(
+                                    "{}: the file is gone (not at its path, and no file of the \
                                  library is the one sonority wrote); nothing to restore — its \
                                  previous {field} was {:?}",
-                                path.display(),
-                                chain.restore.clone().unwrap_or_default()
-                            ),
+                                    path.display(),
+                                    chain.restore.clone().unwrap_or_default()
+                                ),
+                            },
                         },
-                    });
+                    );
                     continue;
                 }
             }
@@ -312,10 +330,13 @@ pub fn undo_tags(
                 )
             }
         };
-        run.files.push(TagFileReport {
-            path: file,
-            outcome,
-        });
+        run.push(
+            on_file,
+            TagFileReport {
+                path: file,
+                outcome,
+            },
+        );
     }
     Ok(run)
 }

@@ -4,7 +4,7 @@ use crate::{db, interrupt};
 use anyhow::{Context, Result};
 use clap::Args;
 use sonority_library::tag_write::TagField;
-use sonority_library::{tag_clusters, undo_tags, TagOutcome, TagRunOptions};
+use sonority_library::{tag_clusters, undo_tags, TagFileReport, TagOutcome, TagRunOptions};
 use std::path::Path;
 
 /// `sonority tag`.
@@ -49,18 +49,14 @@ pub fn run(cmd: &TagCommand, db_arg: Option<&Path>) -> Result<()> {
         family: cmd.family,
     };
     let cancel = interrupt::cancel_flag_after_file();
-    let run = if cmd.undo {
-        undo_tags(&mut store, &options, &cancel)?
-    } else {
-        tag_clusters(&mut store, &options, &cancel)?
-    };
-    for note in &run.recovered {
-        eprintln!("recovered: {note}");
-    }
     let (mut written, mut unchanged, mut skipped) = (0, 0, 0);
-    for r in &run.files {
+    let mut json_error = None;
+    let mut show = |r: &TagFileReport| {
         if cmd.json {
-            println!("{}", serde_json::to_string(r)?);
+            match serde_json::to_string(r) {
+                Ok(line) => println!("{line}"),
+                Err(e) => json_error = Some(e),
+            }
         }
         match &r.outcome {
             TagOutcome::Written {
@@ -89,6 +85,17 @@ pub fn run(cmd: &TagCommand, db_arg: Option<&Path>) -> Result<()> {
                 eprintln!("skipped: {reason}");
             }
         }
+    };
+    let run = if cmd.undo {
+        undo_tags(&mut store, &options, &cancel, &mut show)?
+    } else {
+        tag_clusters(&mut store, &options, &cancel, &mut show)?
+    };
+    if let Some(e) = json_error {
+        return Err(e.into());
+    }
+    for note in &run.recovered {
+        eprintln!("recovered: {note}");
     }
     eprintln!(
         "{} {written} file(s), {unchanged} already up to date, {skipped} skipped",
