@@ -68,8 +68,8 @@ pub use similar::{similar_artists, similar_tracks, SimilarArtistRow, SimilarTrac
 pub use sniff::{sniff_file, Sniffed};
 pub use store::{
     ClusterRow, ClusteringData, ClusteringId, ClusteringSummary, FamilyRow, FeatureMatrix,
-    SavedClustering, Store, StoreStatus, TagChange, TagHistoryEntry, TagWrite, TrackAssignment,
-    TrackId, TrackRow, DB_ENV, SCHEMA_VERSION,
+    ForgetOutcome, ForgetWithheld, SavedClustering, Store, StoreStatus, TagChange, TagHistoryEntry,
+    TagWrite, TrackAssignment, TrackId, TrackRow, WithheldReason, DB_ENV, SCHEMA_VERSION,
 };
 pub use tags::{read_tags, Tags};
 

@@ -124,6 +124,35 @@ pub struct StoreStatus {
     pub latest_clustering: Option<ClusteringSummary>,
 }
 
+/// What [`Store::forget_missing`] did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ForgetOutcome {
+    /// Tracks forgotten.
+    pub forgotten: usize,
+    /// Set when tracks whose files were not found were kept, and why.
+    pub withheld: Option<ForgetWithheld>,
+}
+
+/// Tracks not forgotten although their files were not found: the scan looks like a drive
+/// that is not mounted rather than files the user removed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ForgetWithheld {
+    /// How many tracks under the root were not found (all of those stored there).
+    pub missing: usize,
+    /// Why they were kept.
+    pub reason: WithheldReason,
+}
+
+/// Why [`ForgetWithheld`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WithheldReason {
+    /// The folder holds no audio file at all (an empty mount point).
+    EmptyRoot,
+    /// The folder holds audio files, but none of those sonority knows there.
+    NoneFound,
+}
+
 /// What the store knows of a file, to decide whether to analyse it again.
 #[derive(Debug, Clone)]
 pub(crate) struct KnownFile {
@@ -434,12 +463,16 @@ impl Store {
 
     /// Forgets the tracks stored under `scan.root` whose file the scan did not find (their
     /// features and cluster assignments go with them; tag history keeps their path). Tracks
-    /// outside the root, and those under a folder the scan could not read, are kept. Returns
-    /// how many were forgotten.
-    pub fn forget_missing(&mut self, scan: &ScanResult) -> Result<usize> {
+    /// outside the root, and those under a folder the scan could not read, are kept.
+    ///
+    /// A scan that found *none* of the tracks stored under the root (an empty folder: the
+    /// mount point of a drive that is not mounted; or a folder whose every known file is
+    /// gone) forgets nothing unless `force`: the outcome says so, and why, and the caller
+    /// tells the user how to force it if they really removed everything.
+    pub fn forget_missing(&mut self, scan: &ScanResult, force: bool) -> Result<ForgetOutcome> {
         let present: HashSet<&Path> = scan.files.iter().map(|f| f.path.as_path()).collect();
         let shielded = scan.unscanned_paths();
-        let doomed: Vec<TrackId> = {
+        let (known, doomed): (usize, Vec<TrackId>) = {
             let mut stmt = self
                 .conn
                 .prepare("SELECT id, path FROM tracks")
@@ -449,20 +482,37 @@ impl Store {
                     Ok((r.get::<_, TrackId>(0)?, r.get::<_, StoredPath>(1)?))
                 })
                 .map_err(|e| self.db_error(e))?;
+            let mut known = 0;
             let mut doomed = Vec::new();
             for row in rows {
                 let (id, StoredPath(path)) = row.map_err(|e| self.db_error(e))?;
-                if path.starts_with(&scan.root)
-                    && !present.contains(path.as_path())
+                if !path.starts_with(&scan.root) {
+                    continue;
+                }
+                known += 1;
+                if !present.contains(path.as_path())
                     && !shielded.iter().any(|s| path.starts_with(s))
                 {
                     doomed.push(id);
                 }
             }
-            doomed
+            (known, doomed)
         };
+        if !force && !doomed.is_empty() && doomed.len() == known {
+            return Ok(ForgetOutcome {
+                forgotten: 0,
+                withheld: Some(ForgetWithheld {
+                    missing: doomed.len(),
+                    reason: if scan.files.is_empty() {
+                        WithheldReason::EmptyRoot
+                    } else {
+                        WithheldReason::NoneFound
+                    },
+                }),
+            });
+        }
         if doomed.is_empty() {
-            return Ok(0);
+            return Ok(ForgetOutcome::default());
         }
         let path = self.path.clone();
         let err = |e| map_db_error(&path, e);
@@ -479,7 +529,10 @@ impl Store {
             }
         }
         tx.commit().map_err(err)?;
-        Ok(doomed.len())
+        Ok(ForgetOutcome {
+            forgotten: doomed.len(),
+            withheld: None,
+        })
     }
 
     /// What the store knows of every file, keyed by path.

@@ -542,3 +542,93 @@ fn in_memory_store_works() {
     assert_eq!(store.schema_version().expect("v"), SCHEMA_VERSION);
     assert!(store.features_table("x").expect("q").is_none());
 }
+
+/// Forget only what is really gone: an empty root (an unmounted drive's mount point), a root
+/// whose every known file is gone, a missing or unreadable root forget nothing and say so;
+/// a partly vanished library forgets its missing files; `force_forget` forgets all.
+#[test]
+fn an_empty_or_vanished_root_forgets_nothing() {
+    use sonority_library::WithheldReason;
+    let lib = Library::small();
+    let mut store = lib.store();
+    let first = run(&mut store, &lib.root, &options());
+    let known = store.tracks().expect("tracks").len();
+    assert!(known >= 10, "{known}");
+    assert_eq!(first.report.forget_withheld, None);
+
+    // The drive is not mounted: the mount point is an empty folder.
+    let away = lib.dir.path().join("away");
+    fs::rename(&lib.root, &away).expect("unmount");
+    fs::create_dir(&lib.root).expect("empty mount point");
+    let empty = run(&mut store, &lib.root, &options());
+    assert_eq!(empty.report.removed, 0);
+    let withheld = empty.report.forget_withheld.clone().expect("withheld");
+    assert_eq!(withheld.reason, WithheldReason::EmptyRoot);
+    assert_eq!(withheld.missing, known);
+    assert_eq!(store.tracks().expect("tracks").len(), known);
+
+    // Another library is mounted there: none of the known files is found.
+    fs::copy(
+        fixtures().join("synthetic/noise_22k.wav"),
+        lib.root.join("other.wav"),
+    )
+    .expect("copy");
+    let other = run(&mut store, &lib.root, &options());
+    assert_eq!(other.report.removed, 0);
+    let withheld = other.report.forget_withheld.clone().expect("withheld");
+    assert_eq!(withheld.reason, WithheldReason::NoneFound);
+    assert_eq!(store.tracks().expect("tracks").len(), known + 1);
+    fs::remove_file(lib.root.join("other.wav")).expect("rm");
+    run(&mut store, &lib.root, &options());
+
+    // The root is gone altogether: the run fails and forgets nothing.
+    fs::remove_dir(&lib.root).expect("rmdir");
+    let cancel = std::sync::atomic::AtomicBool::new(false);
+    let err =
+        sonority_library::analyze_library(&mut store, &lib.root, &options(), &mut |_| {}, &cancel)
+            .expect_err("missing root");
+    assert!(matches!(err, LibraryError::Root { .. }), "{err:?}");
+    assert_eq!(store.tracks().expect("tracks").len(), known + 1);
+
+    // Mounted again, minus one file: that one is forgotten (and the stray one).
+    fs::rename(&away, &lib.root).expect("mount");
+    fs::remove_file(lib.root.join("synthetic/noise_22k.wav")).expect("rm");
+    let partial = run(&mut store, &lib.root, &options());
+    assert_eq!(partial.report.removed, 2);
+    assert_eq!(partial.report.forget_withheld, None);
+    assert_eq!(store.tracks().expect("tracks").len(), known - 1);
+
+    // An unreadable root (when permissions are enforced) forgets nothing either.
+    #[cfg(unix)]
+    if !permissions_ignored(lib.dir.path()) {
+        use std::os::unix::fs::PermissionsExt;
+        fs::set_permissions(&lib.root, fs::Permissions::from_mode(0o000)).expect("chmod");
+        let locked = run(&mut store, &lib.root, &options());
+        fs::set_permissions(&lib.root, fs::Permissions::from_mode(0o755)).expect("chmod");
+        assert_eq!(locked.report.removed, 0);
+        assert_eq!(store.tracks().expect("tracks").len(), known - 1);
+    }
+
+    // The user really removed everything: forced, it is forgotten.
+    for entry in fs::read_dir(&lib.root).expect("read dir") {
+        let path = entry.expect("entry").path();
+        if path.is_dir() && !path.is_symlink() {
+            fs::remove_dir_all(&path).expect("rm -r");
+        } else {
+            fs::remove_file(&path).expect("rm");
+        }
+    }
+    let kept = run(&mut store, &lib.root, &options());
+    assert_eq!(kept.report.removed, 0);
+    assert!(kept.report.forget_withheld.is_some());
+    let forced = run(
+        &mut store,
+        &lib.root,
+        &sonority_library::AnalyzeOptions {
+            force_forget: true,
+            ..options()
+        },
+    );
+    assert_eq!(forced.report.removed, known - 1);
+    assert!(store.tracks().expect("tracks").is_empty());
+}

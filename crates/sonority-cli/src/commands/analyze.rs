@@ -4,7 +4,9 @@ use crate::{db, interrupt, progress::AnalysisProgress};
 use anyhow::{Context, Result};
 use clap::Args;
 use sonority_features::Decoder;
-use sonority_library::{analyze_library, AnalyzeOptions, AnalyzeReport, Store};
+use sonority_library::{
+    analyze_library, AnalyzeOptions, AnalyzeReport, ForgetWithheld, Store, WithheldReason,
+};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -34,6 +36,11 @@ pub struct AnalyzeArgs {
     /// recorded as failed and the run goes on. 0 waits forever.
     #[arg(long, value_name = "SECONDS", default_value_t = 600)]
     pub file_timeout: u64,
+    /// Forget the tracks stored under DIR whose files are gone even when none of them was
+    /// found (by default such a run forgets nothing: an empty folder is more likely a drive
+    /// that is not mounted than a library you deleted).
+    #[arg(long)]
+    pub force_forget: bool,
     /// Print only failures and the final summary.
     #[arg(long, short = 'q')]
     pub quiet: bool,
@@ -106,6 +113,20 @@ fn needs_ffmpeg_line(report: &AnalyzeReport) -> Option<String> {
     })
 }
 
+/// The warning for tracks kept although their files were not found.
+fn forget_warning(root: &Path, withheld: &ForgetWithheld) -> String {
+    let what = match withheld.reason {
+        WithheldReason::EmptyRoot => "holds no audio file at all",
+        WithheldReason::NoneFound => "holds none of the files sonority knows there",
+    };
+    format!(
+        "warning: {} {what}: kept the {} track(s) stored under it instead of forgetting them \
+         (is the drive mounted?). If you really removed them, run again with --force-forget.",
+        root.display(),
+        withheld.missing
+    )
+}
+
 /// `sonority analyze`.
 #[derive(Debug, Args)]
 pub struct AnalyzeCommand {
@@ -128,6 +149,7 @@ pub fn analyze_into(store: &mut Store, args: &AnalyzeArgs) -> Result<AnalyzeRepo
         jobs: args.jobs,
         retry_failed: args.retry_failed,
         file_timeout: (args.file_timeout > 0).then(|| Duration::from_secs(args.file_timeout)),
+        force_forget: args.force_forget,
         ..AnalyzeOptions::default()
     };
     options.scan.include_hidden = args.hidden;
@@ -159,6 +181,9 @@ pub fn print_summary(report: &AnalyzeReport) {
     );
     for f in &report.failed {
         eprintln!("  failed: {}", f.reason);
+    }
+    if let Some(withheld) = &report.forget_withheld {
+        eprintln!("{}", forget_warning(&report.root, withheld));
     }
     for e in &report.scan_errors {
         eprintln!("  not scanned: {}", e.message);
