@@ -60,18 +60,32 @@
 //! to a Vorbis comment or an MP4 atom writes one entry per value, so what [`read_field`]
 //! returned can be written back exactly (undo). Empty values count as absent.
 //!
-//! # What is not preserved
+//! # Identity, links, attributes, audio bytes
 //!
-//! The rename gives the file a new inode: hard links to the old file keep the old content,
-//! and extended attributes and ACLs of the old file are not copied. The modification time is
-//! restored by default ([`WriteOptions::preserve_mtime`]); note that a tool that compares only
-//! size and mtime (rsync's default quick check) may then miss the change when the tag's
-//! padding absorbed it and the size stayed the same.
+//! Just before the rename, the file's device, inode, change time, size and modification time
+//! are compared with those of the file that was read: a program that wrote it meanwhile (even
+//! one that keeps the timestamps and fits its edit into the padding: the change time moves)
+//! makes the write fail with [`TagWriteError::Replaced`]. A file with several hard links is
+//! refused ([`TagWriteError::HardLinked`]): a rename would leave the other names with the old
+//! content, and writing in place cannot be atomic. Owner, group and mode are given to the
+//! copy (or the write fails); extended attributes, POSIX ACLs among them
+//! (`system.posix_acl_access` on Linux), are copied, and those the file system or the user's
+//! rights refuse are named in [`AppliedChange::not_kept`]. The audio bytes of the copy are
+//! compared with the original's before the rename (see the `payload` module: the FLAC
+//! frames, the Ogg packets but the comment header, the WAV/AIFF chunks but `ID3 `, the MP4
+//! `mdat` content and sample tables, the MP3/APE-family bytes between the tags); any
+//! difference abandons the write with [`TagWriteError::Verify`].
+//!
+//! The rename gives the file a new inode. The modification time is restored by default
+//! ([`WriteOptions::preserve_mtime`]); note that a tool that compares only size and mtime
+//! (rsync's default quick check) may then miss the change when the tag's padding absorbed it
+//! and the size stayed the same.
 
 mod atomic;
 mod formats;
 mod id3_raw;
 mod ogg_pages;
+mod payload;
 
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -654,6 +668,9 @@ pub enum Fault {
     BeforeRename,
     /// lofty panics while the copy is written (tests [`TagWriteError::Crashed`]).
     Panic,
+    /// A byte in the middle of the copy is flipped after the tag was written, as a writer
+    /// that damaged the audio would (tests the audio comparison).
+    CorruptAudio,
 }
 
 /// [`apply`], failing with an injected I/O error at `fault`: lets tests check that the
@@ -748,7 +765,10 @@ fn apply_inner(
         path,
         "cannot give the temporary file the original's permissions",
     ))?;
-    let not_kept = Vec::new();
+    let not_kept = atomic::copy_xattrs(&real, &temp);
+    if fault == Some(Fault::CorruptAudio) {
+        flip_middle_byte(&mut temp).map_err(io_error(path, "injected fault"))?;
+    }
     inject(fault, Fault::AfterTagWritten, path)?;
 
     // Read the copy back: the field holds the new value and nothing else moved.
@@ -765,6 +785,12 @@ fn apply_inner(
         )));
     }
     if let Some(difference) = before.difference(&written.fingerprint_without(field)) {
+        return Err(verify(difference));
+    }
+    // The audio itself, byte for byte, as the format's own structure locates it.
+    let compared = payload::difference(&mut original, &mut temp)
+        .map_err(|e| verify(format!("the audio of the copy cannot be compared: {e}")))?;
+    if let Some(difference) = compared {
         return Err(verify(difference));
     }
     drop(original);
@@ -887,6 +913,17 @@ fn check_file(
         }
     }
     Ok((metadata, stamp))
+}
+
+/// [`Fault::CorruptAudio`].
+fn flip_middle_byte(file: &mut fs::File) -> std::io::Result<()> {
+    use std::io::{Read, Seek, SeekFrom, Write};
+    let middle = file.metadata()?.len() / 2;
+    let mut byte = [0u8];
+    file.seek(SeekFrom::Start(middle))?;
+    file.read_exact(&mut byte)?;
+    file.seek(SeekFrom::Start(middle))?;
+    file.write_all(&[byte[0] ^ 0xff])
 }
 
 fn inject(fault: Option<Fault>, here: Fault, path: &Path) -> Result<()> {

@@ -76,6 +76,47 @@ pub(super) fn copy_permissions_and_owner(
     file.set_permissions(original.permissions())
 }
 
+/// Copies the extended attributes of `original` (POSIX ACLs among them: on Linux they are
+/// the attributes `system.posix_acl_access` and `system.posix_acl_default`) to `file`.
+/// Returns one sentence per attribute that could not be kept (the file system does not take
+/// it, or only root may set it); an original without attributes, or on a file system without
+/// them, gives none.
+pub(super) fn copy_xattrs(original: &Path, file: &File) -> Vec<String> {
+    #[cfg(unix)]
+    {
+        use xattr::FileExt;
+        let names = match xattr::list(original) {
+            Ok(names) => names,
+            // The same number on Linux, two on macOS.
+            Err(e)
+                if e.raw_os_error() == Some(libc::ENOTSUP)
+                    || e.raw_os_error() == Some(libc::EOPNOTSUPP) =>
+            {
+                return Vec::new()
+            }
+            Err(e) => return vec![format!("its extended attributes could not be read ({e})")],
+        };
+        let mut not_kept = Vec::new();
+        for name in names {
+            let shown = name.to_string_lossy().into_owned();
+            let kept = match xattr::get(original, &name) {
+                Ok(Some(value)) => file.set_xattr(&name, &value),
+                Ok(None) => Ok(()),
+                Err(e) => Err(e),
+            };
+            if let Err(e) = kept {
+                not_kept.push(format!("extended attribute {shown} not kept ({e})"));
+            }
+        }
+        not_kept
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = (original, file);
+        Vec::new()
+    }
+}
+
 /// Flushes a folder's entries (the rename) to disk. A no-op where folders cannot be opened
 /// (Windows).
 pub(super) fn sync_dir(dir: &Path) -> io::Result<()> {
