@@ -379,3 +379,80 @@ fn ctrl_c_stops_tag_after_the_current_file() {
     );
     assert!(files.iter().all(|p| grouping(p).is_none()));
 }
+
+/// Two sonority processes on one database: while an analysis writes, a second writer
+/// (`tag`, another `analyze`) is refused with a message naming the first; a reader
+/// (`status`) runs alongside; afterwards the database is intact, every track is there and the
+/// tag history is whole.
+#[test]
+fn a_second_writer_is_refused_and_nothing_is_lost() {
+    let lib = Lib::new();
+    run(sonority(&lib.db).arg("tag"));
+    // A bigger folder for a long analysis into the same database.
+    let more = lib.root.parent().expect("parent").join("more");
+    std::fs::create_dir_all(&more).expect("mkdir");
+    for i in 0..24 {
+        let src = ["real/orchestral_wesnoth.flac", "real/percussive_etr.ogg"][i % 2];
+        let ext = src.rsplit('.').next().expect("extension");
+        std::fs::copy(fixtures().join(src), more.join(format!("m{i:02}.{ext}"))).expect("copy");
+    }
+    let first = sonority(&lib.db)
+        .args(["analyze", "-q", "--jobs", "1"])
+        .arg(&more)
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    // Wait until it holds the lock (it writes its pid into the lock file).
+    let lock = sonority_library::store::lock_path(&lib.db);
+    let pid = format!("pid {}", first.id());
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while !std::fs::read_to_string(&lock).is_ok_and(|s| s.contains(&pid)) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the first never locked"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    for second in [vec!["tag"], vec!["analyze", "-q"]] {
+        let mut cmd = sonority(&lib.db);
+        cmd.args(&second);
+        if second[0] == "analyze" {
+            cmd.arg(&lib.root);
+        }
+        let out = cmd.output().expect("run the second");
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(2), "{second:?}: {err}");
+        assert!(
+            err.contains(&pid) && err.contains("is writing to the library"),
+            "{second:?}: {err}"
+        );
+    }
+    let status = run(sonority(&lib.db).args(["status", "--json"]));
+    assert!(!status.stdout.is_empty());
+    let out = first.wait_with_output().expect("wait");
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("analysed 24"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    let states = lib.history_states();
+    assert_eq!(states.len(), FILES.len(), "{states:?}");
+    assert!(states
+        .iter()
+        .all(|(kind, state)| kind == "tag" && state == "done"));
+    let conn = Connection::open(&lib.db).expect("sqlite");
+    let tracks: i64 = conn
+        .query_row("SELECT COUNT(*) FROM tracks", [], |r| r.get(0))
+        .expect("count");
+    assert_eq!(tracks as usize, FILES.len() + 24);
+    // Once the first is done, the second can write.
+    let out = run(sonority(&lib.db).args(["tag", "--undo"]));
+    assert!(
+        stderr(&out).contains(&format!("restored {} file(s)", FILES.len())),
+        "{}",
+        stderr(&out)
+    );
+    lib.assert_original("after the concurrent runs");
+}

@@ -56,6 +56,18 @@ pub enum LibraryError {
         /// What SQLite said.
         detail: String,
     },
+    /// Another sonority process is writing to the library (it holds the writer lock).
+    #[error(
+        "{holder} is writing to the library {}; wait for it to finish (or stop it) and run \
+         this command again",
+        path.display()
+    )]
+    Busy {
+        /// The database file.
+        path: PathBuf,
+        /// Who holds the lock, as it wrote it into the lock file.
+        holder: String,
+    },
     /// The file is an SQLite database of another program.
     #[error("database {} is not a sonority library (it belongs to another program)", path.display())]
     Foreign {

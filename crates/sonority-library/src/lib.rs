@@ -47,6 +47,7 @@ pub mod sniff;
 pub mod store;
 pub mod tag_write;
 pub mod tags;
+pub mod terminal;
 
 pub use cluster_playlists::{cluster_playlists, write_cluster_playlists};
 pub use cluster_tags::{tag_clusters, undo_tags, TagFileReport, TagOutcome, TagRun, TagRunOptions};
@@ -72,6 +73,7 @@ pub use store::{
     TagWrite, TrackAssignment, TrackId, TrackRow, WithheldReason, DB_ENV, SCHEMA_VERSION,
 };
 pub use tags::{read_tags, Tags};
+pub use terminal::{shown, shown_text};
 
 pub use sonority_cluster::FamilyCount;
 pub use sonority_features::{DecodeWarning, FeatureConfig, FeatureDim, FeatureLayout};

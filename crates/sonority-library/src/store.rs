@@ -10,6 +10,7 @@
 //! SQLITE_BUSY_SNAPSHOT. The schema is versioned and migrated in order ([`SCHEMA_VERSION`]).
 
 mod clusterings;
+mod lock;
 mod paths;
 mod schema;
 mod tag_history;
@@ -19,6 +20,7 @@ pub use clusterings::{
     ClusterRow, ClusteringData, ClusteringId, ClusteringSummary, FamilyRow, SavedClustering,
     TrackAssignment,
 };
+pub use lock::{lock_path, WriterLock};
 pub use schema::{APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION};
 pub use tag_history::{
     PendingTagWrite, TagChange, TagHistoryEntry, TagWrite, TagWriteKind, TagWriteState,

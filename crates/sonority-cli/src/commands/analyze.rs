@@ -205,6 +205,7 @@ pub fn print_summary(report: &AnalyzeReport) {
 /// `sonority analyze`.
 pub fn run(cmd: &AnalyzeCommand, db_arg: Option<&Path>) -> Result<()> {
     let mut store = db::open(db_arg)?;
+    let _lock = db::lock_for_writing(&store)?;
     let report = analyze_into(&mut store, &cmd.analyze)?;
     print_summary(&report);
     if cmd.json {

@@ -310,6 +310,7 @@ pub fn clusters_json(store: &Store, outcome: &ClusterOutcome) -> Result<serde_js
 /// `sonority cluster`.
 pub fn run(cmd: &ClusterCommand, db_arg: Option<&Path>) -> Result<()> {
     let mut store = db::open_existing(db_arg)?;
+    let _lock = db::lock_for_writing(&store)?;
     let outcome = cluster_store(&mut store, &cmd.cluster)?;
     if cmd.json {
         println!(

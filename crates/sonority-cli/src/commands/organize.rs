@@ -28,6 +28,7 @@ pub struct OrganizeCommand {
 pub fn run(cmd: &OrganizeCommand, db_arg: Option<&Path>) -> Result<()> {
     let path = db::db_path(db_arg)?;
     let mut store = db::open(db_arg)?;
+    let _lock = db::lock_for_writing(&store)?;
     eprintln!("library database: {}", path.display());
     let report = analyze_into(&mut store, &cmd.analyze)?;
     print_summary(&report);

@@ -42,6 +42,11 @@ pub struct TagCommand {
 pub fn run(cmd: &TagCommand, db_arg: Option<&Path>) -> Result<()> {
     let field = TagField::parse(&cmd.field).with_context(|| format!("--field {}", cmd.field))?;
     let mut store = db::open_existing(db_arg)?;
+    let _lock = if cmd.dry_run {
+        None
+    } else {
+        Some(db::lock_for_writing(&store)?)
+    };
     let options = TagRunOptions {
         field,
         dry_run: cmd.dry_run,
