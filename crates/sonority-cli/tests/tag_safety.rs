@@ -456,3 +456,76 @@ fn a_second_writer_is_refused_and_nothing_is_lost() {
     );
     lib.assert_original("after the concurrent runs");
 }
+
+/// File names with terminal escapes and newlines come out escaped in the progress lines,
+/// `tag`, `tag --undo`, `status`, `errors` and error messages: no raw control character
+/// reaches the terminal, and no line can be forged.
+#[cfg(unix)]
+#[test]
+fn control_characters_in_file_names_are_escaped() {
+    use std::os::unix::fs::PermissionsExt;
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let root = tmp.path().join("music\u{1b}[2J");
+    std::fs::create_dir_all(&root).expect("mkdir");
+    let evil = root.join("evil\u{1b}[31mred\nfake line.flac");
+    std::fs::copy(fixtures().join("real/orchestral_wesnoth.flac"), &evil).expect("copy");
+    let locked = root.join("locked\u{1b}]0;title\u{7}\nfake locked.ogg");
+    std::fs::copy(fixtures().join("real/percussive_etr.ogg"), &locked).expect("copy");
+    std::fs::copy(
+        fixtures().join("synthetic/noise_22k.wav"),
+        root.join("noise.wav"),
+    )
+    .expect("copy");
+    std::fs::write(root.join("bad\u{1b}[1m\nfake bad.mp3"), b"not audio\n").expect("write");
+    let db = tmp.path().join("library.db");
+    let clean = |what: &str, out: &Output| {
+        for (stream, bytes) in [("stdout", &out.stdout), ("stderr", &out.stderr)] {
+            let text = String::from_utf8_lossy(bytes);
+            assert!(
+                !text.contains('\u{1b}') && !text.contains('\u{7}'),
+                "{what} {stream}: raw control character in {text:?}"
+            );
+            assert!(
+                !text.lines().any(|l| l.starts_with("fake")),
+                "{what} {stream}: a forged line in {text:?}"
+            );
+        }
+    };
+    let out = run(sonority(&db).args(["organize", "-k", "2"]).arg(&root));
+    clean("organize", &out);
+    assert!(
+        stderr(&out).contains("bad\\u{1b}[1m\\nfake bad.mp3"),
+        "{}",
+        stderr(&out)
+    );
+    std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o444)).expect("chmod");
+    let out = run(sonority(&db).arg("tag"));
+    clean("tag", &out);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("evil\\u{1b}[31mred\\nfake line.flac"),
+        "{text}"
+    );
+    assert!(
+        stderr(&out).contains("locked\\u{1b}]0;title\\u{7}\\nfake locked.ogg"),
+        "{}",
+        stderr(&out)
+    );
+    clean("undo", &run(sonority(&db).args(["tag", "--undo"])));
+    clean("status", &run(sonority(&db).arg("status")));
+    let out = run(sonority(&db).arg("errors"));
+    clean("errors", &out);
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("bad\\u{1b}[1m\\nfake bad.mp3"),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    // An error message naming such a folder.
+    let out = sonority(&db)
+        .arg("analyze")
+        .arg(root.join("missing\u{1b}[5m\nfake missing"))
+        .output()
+        .expect("run");
+    assert!(!out.status.success());
+    clean("error", &out);
+}

@@ -255,7 +255,7 @@ pub fn undo_tags(
                             "{}: an interrupted write of {field} could not be settled (the file \
                          cannot be read); left alone — make the file readable and run the \
                          undo again",
-                            path.display()
+                            crate::terminal::shown(path)
                         ),
                     },
                 },
@@ -284,7 +284,7 @@ pub fn undo_tags(
                                     "{}: the file is gone (not at its path, and no file of the \
                                  library is the one sonority wrote); nothing to restore — its \
                                  previous {field} was {:?}",
-                                    path.display(),
+                                    crate::terminal::shown(path),
                                     chain.restore.clone().unwrap_or_default()
                                 ),
                             },
@@ -303,7 +303,7 @@ pub fn undo_tags(
                 reason: format!(
                     "{}: {field} was changed since sonority wrote it (now {:?}, sonority wrote \
                      {:?}); left alone",
-                    file.display(),
+                    crate::terminal::shown(&file),
                     now.unwrap_or_default(),
                     chain.written.clone().unwrap_or_default()
                 ),
@@ -395,7 +395,7 @@ fn settle_pending(store: &mut Store, dry_run: bool) -> Result<Vec<String>> {
         .filter(|e| e.state == TagWriteState::Pending)
         .collect();
     for entry in pending {
-        let shown = entry.path.display();
+        let shown = crate::terminal::shown(&entry.path);
         let Ok(field) = TagField::parse(&entry.field) else {
             continue;
         };
@@ -542,7 +542,7 @@ fn write_one(
             reason: format!(
                 "{}: written (previous value {:?} recorded), but marking the write complete \
                  failed ({e}); the next `sonority tag` or `tag --undo` completes the record",
-                path.display(),
+                crate::terminal::shown(path),
                 applied.previous.unwrap_or_default()
             ),
         };

@@ -99,7 +99,7 @@ use std::time::UNIX_EPOCH;
 #[derive(Debug, thiserror::Error)]
 pub enum TagWriteError {
     /// The file could not be read, copied or renamed (the original is unchanged).
-    #[error("{}: {action}: {source}", path.display())]
+    #[error("{}: {action}: {source}", crate::terminal::shown(path))]
     Io {
         /// The file (or its folder).
         path: PathBuf,
@@ -110,14 +110,14 @@ pub enum TagWriteError {
         source: std::io::Error,
     },
     /// The path is not a regular file (a folder, a device, ...).
-    #[error("{}: not a regular file", path.display())]
+    #[error("{}: not a regular file", crate::terminal::shown(path))]
     NotAFile {
         /// The path.
         path: PathBuf,
     },
     /// The file is read-only (no write permission bit, or the user may not write it): it is
     /// skipped, since the user protected it.
-    #[error("{}: the file is read-only; skipped", path.display())]
+    #[error("{}: the file is read-only; skipped", crate::terminal::shown(path))]
     ReadOnly {
         /// The file.
         path: PathBuf,
@@ -127,7 +127,7 @@ pub enum TagWriteError {
     #[error(
         "{}: the file changed since {since} (size {} → {}, mtime {} → {} ns); skipped — \
          analyse the library again",
-        path.display(), expected.size, found.size, expected.mtime_ns, found.mtime_ns
+        crate::terminal::shown(path), expected.size, found.size, expected.mtime_ns, found.mtime_ns
     )]
     Changed {
         /// The file.
@@ -140,7 +140,7 @@ pub enum TagWriteError {
         found: FileStamp,
     },
     /// The content is not audio at all (a text file or a picture named `.mp3`).
-    #[error("{}: not audio ({what}); skipped", path.display())]
+    #[error("{}: not audio ({what}); skipped", crate::terminal::shown(path))]
     NotAudio {
         /// The file.
         path: PathBuf,
@@ -148,7 +148,10 @@ pub enum TagWriteError {
         what: String,
     },
     /// lofty cannot write tags to this format.
-    #[error("{}: cannot write tags to {format} files; skipped", path.display())]
+    #[error(
+        "{}: cannot write tags to {format} files; skipped",
+        crate::terminal::shown(path)
+    )]
     Unsupported {
         /// The file.
         path: PathBuf,
@@ -156,7 +159,10 @@ pub enum TagWriteError {
         format: String,
     },
     /// The file's tags cannot be read without losing something (or the file is damaged).
-    #[error("{}: cannot read the tags safely: {message}; skipped", path.display())]
+    #[error(
+        "{}: cannot read the tags safely: {message}; skipped",
+        crate::terminal::shown(path)
+    )]
     Parse {
         /// The file.
         path: PathBuf,
@@ -165,7 +171,10 @@ pub enum TagWriteError {
     },
     /// The file is damaged in a way that rewriting its tags would change what players decode
     /// (an Ogg page with a wrong checksum would get a valid one): it is left alone.
-    #[error("{}: the file is damaged ({detail}); sonority does not write into damaged files; skipped", path.display())]
+    #[error(
+        "{}: the file is damaged ({detail}); sonority does not write into damaged files; skipped",
+        crate::terminal::shown(path)
+    )]
     Damaged {
         /// The file.
         path: PathBuf,
@@ -173,7 +182,7 @@ pub enum TagWriteError {
         detail: String,
     },
     /// lofty failed to write the tag into the temporary copy (the original is unchanged).
-    #[error("{}: cannot write the tag: {message}", path.display())]
+    #[error("{}: cannot write the tag: {message}", crate::terminal::shown(path))]
     Write {
         /// The file.
         path: PathBuf,
@@ -182,7 +191,10 @@ pub enum TagWriteError {
     },
     /// The written copy did not read back as expected, so it was discarded (the original is
     /// unchanged).
-    #[error("{}: the written copy failed verification ({detail}); the file was not changed", path.display())]
+    #[error(
+        "{}: the written copy failed verification ({detail}); the file was not changed",
+        crate::terminal::shown(path)
+    )]
     Verify {
         /// The file.
         path: PathBuf,
@@ -195,7 +207,7 @@ pub enum TagWriteError {
     #[error(
         "{}: the file changed while sonority was writing it ({detail}); skipped, the file is as \
          the other program left it — run the command again",
-        path.display()
+        crate::terminal::shown(path)
     )]
     Replaced {
         /// The file.
@@ -208,7 +220,7 @@ pub enum TagWriteError {
     #[error(
         "{}: the file has {links} hard links; sonority does not write it, since the other links \
          would keep the old tags (copy it to a file of its own first if you want it tagged)",
-        path.display()
+        crate::terminal::shown(path)
     )]
     HardLinked {
         /// The file.
@@ -218,7 +230,10 @@ pub enum TagWriteError {
     },
     /// The caller refused the write at the last moment (the previous value could not be
     /// recorded durably): the original is unchanged.
-    #[error("{}: {message}; the file was not changed", path.display())]
+    #[error(
+        "{}: {message}; the file was not changed",
+        crate::terminal::shown(path)
+    )]
     NotRecorded {
         /// The file.
         path: PathBuf,
@@ -227,7 +242,10 @@ pub enum TagWriteError {
     },
     /// lofty panicked on this file (a bug in lofty, usually on damaged data): the file is
     /// skipped and the run goes on.
-    #[error("{}: the tag library crashed on this file ({message}); skipped", path.display())]
+    #[error(
+        "{}: the tag library crashed on this file ({message}); skipped",
+        crate::terminal::shown(path)
+    )]
     Crashed {
         /// The file.
         path: PathBuf,
@@ -746,7 +764,10 @@ fn apply_inner(
     ))?;
     inject(fault, Fault::AfterTempCreated, path)?;
     if fault == Some(Fault::Panic) {
-        panic!("injected panic while writing {}", path.display());
+        panic!(
+            "injected panic while writing {}",
+            crate::terminal::shown(path)
+        );
     }
     audio
         .write_copy(&mut original, &mut temp)

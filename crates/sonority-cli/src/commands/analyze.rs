@@ -5,7 +5,8 @@ use anyhow::{Context, Result};
 use clap::Args;
 use sonority_features::Decoder;
 use sonority_library::{
-    analyze_library, AnalyzeOptions, AnalyzeReport, ForgetWithheld, Store, WithheldReason,
+    analyze_library, shown, shown_text, AnalyzeOptions, AnalyzeReport, ForgetWithheld, Store,
+    WithheldReason,
 };
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -122,7 +123,7 @@ fn forget_warning(root: &Path, withheld: &ForgetWithheld) -> String {
     format!(
         "warning: {} {what}: kept the {} track(s) stored under it instead of forgetting them \
          (is the drive mounted?). If you really removed them, run again with --force-forget.",
-        root.display(),
+        shown(root),
         withheld.missing
     )
 }
@@ -142,7 +143,7 @@ pub fn analyze_into(store: &mut Store, args: &AnalyzeArgs) -> Result<AnalyzeRepo
     if !args.dir.is_dir() {
         anyhow::bail!(
             "{} is not a folder: give the folder that holds your music",
-            args.dir.display()
+            sonority_library::shown(&args.dir)
         );
     }
     let mut options = AnalyzeOptions {
@@ -164,7 +165,7 @@ pub fn analyze_into(store: &mut Store, args: &AnalyzeArgs) -> Result<AnalyzeRepo
         &cancel,
     );
     display.finish();
-    report.with_context(|| format!("analysing {}", args.dir.display()))
+    report.with_context(|| format!("analysing {}", sonority_library::shown(&args.dir)))
 }
 
 /// Prints the human summary of a run to stderr.
@@ -180,13 +181,13 @@ pub fn print_summary(report: &AnalyzeReport) {
         report.wall_s
     );
     for f in &report.failed {
-        eprintln!("  failed: {}", f.reason);
+        eprintln!("  failed: {}", shown_text(&f.reason));
     }
     if let Some(withheld) = &report.forget_withheld {
         eprintln!("{}", forget_warning(&report.root, withheld));
     }
     for e in &report.scan_errors {
-        eprintln!("  not scanned: {}", e.message);
+        eprintln!("  not scanned: {}", shown_text(&e.message));
     }
     if let Some(line) = needs_ffmpeg_line(report) {
         eprintln!("{line}");

@@ -200,7 +200,7 @@ pub fn display_name(t: &TrackRow) -> String {
         (Some(a), Some(title)) => format!("{a} - {title}"),
         (None, Some(title)) => title.clone(),
         _ => t.path.file_name().map_or_else(
-            || t.path.display().to_string(),
+            || sonority_library::shown(&t.path),
             |n| n.to_string_lossy().into_owned(),
         ),
     };

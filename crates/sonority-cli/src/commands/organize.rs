@@ -29,7 +29,7 @@ pub fn run(cmd: &OrganizeCommand, db_arg: Option<&Path>) -> Result<()> {
     let path = db::db_path(db_arg)?;
     let mut store = db::open(db_arg)?;
     let _lock = db::lock_for_writing(&store)?;
-    eprintln!("library database: {}", path.display());
+    eprintln!("library database: {}", sonority_library::shown(&path));
     let report = analyze_into(&mut store, &cmd.analyze)?;
     print_summary(&report);
     if report.cancelled {
@@ -43,7 +43,12 @@ pub fn run(cmd: &OrganizeCommand, db_arg: Option<&Path>) -> Result<()> {
         .clone()
         .unwrap_or_else(|| cmd.analyze.dir.join("sonority-playlists"));
     let written = write_cluster_playlists(&store, &out_dir, &cmd.playlists.options())
-        .with_context(|| format!("writing playlists into {}", out_dir.display()))?;
+        .with_context(|| {
+            format!(
+                "writing playlists into {}",
+                sonority_library::shown(&out_dir)
+            )
+        })?;
     print_report(&written, &out_dir);
     if cmd.json {
         println!(

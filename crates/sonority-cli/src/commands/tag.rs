@@ -4,7 +4,9 @@ use crate::{db, interrupt};
 use anyhow::{Context, Result};
 use clap::Args;
 use sonority_library::tag_write::TagField;
-use sonority_library::{tag_clusters, undo_tags, TagFileReport, TagOutcome, TagRunOptions};
+use sonority_library::{
+    shown, shown_text, tag_clusters, undo_tags, TagFileReport, TagOutcome, TagRunOptions,
+};
 use std::path::Path;
 
 /// `sonority tag`.
@@ -75,19 +77,19 @@ pub fn run(cmd: &TagCommand, db_arg: Option<&Path>) -> Result<()> {
                     println!(
                         "{} {}: {:?} -> {:?} ({location})",
                         if cmd.dry_run { "would write" } else { "wrote" },
-                        r.path.display(),
+                        shown(&r.path),
                         previous.as_deref().unwrap_or(""),
                         new.as_deref().unwrap_or("")
                     );
                 }
                 for what in not_kept {
-                    eprintln!("warning: {}: {what}", r.path.display());
+                    eprintln!("warning: {}: {}", shown(&r.path), shown_text(what));
                 }
             }
             TagOutcome::Unchanged => unchanged += 1,
             TagOutcome::Skipped { reason } => {
                 skipped += 1;
-                eprintln!("skipped: {reason}");
+                eprintln!("skipped: {}", shown_text(reason));
             }
         }
     };
@@ -100,7 +102,7 @@ pub fn run(cmd: &TagCommand, db_arg: Option<&Path>) -> Result<()> {
         return Err(e.into());
     }
     for note in &run.recovered {
-        eprintln!("recovered: {note}");
+        eprintln!("recovered: {}", shown_text(note));
     }
     eprintln!(
         "{} {written} file(s), {unchanged} already up to date, {skipped} skipped",
