@@ -29,7 +29,9 @@ pub struct TagCommand {
     /// Show what would change and write nothing.
     #[arg(long)]
     pub dry_run: bool,
-    /// Restore the values the field had before sonority wrote it.
+    /// Restore the values the field had before sonority wrote it (before its latest write,
+    /// following back through its own consecutive writes), in every file whose field still
+    /// holds what sonority wrote; a value changed since is left alone and reported.
     #[arg(long)]
     pub undo: bool,
     /// Let written files take the current time as modification time (default: keep theirs).

@@ -136,7 +136,10 @@ pub struct PendingTagWrite {
 }
 
 impl Store {
-    /// Records a tag write after the file was written, in one transaction: one history entry
+    /// Records a tag write after the file was written, in one transaction (the rows are
+    /// `done` at once: for a write that must survive a crash between the rename and the
+    /// record, as `sonority tag` makes them, use [`Store::begin_tag_write`] before the rename
+    /// and [`Store::complete_tag_write`] after): one history entry
     /// per change, the track's stored tags for the fields [`Tags`] holds, and its new size and
     /// mtime, so the next analysis run does not decode again a file whose audio did not
     /// change.
