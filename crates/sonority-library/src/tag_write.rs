@@ -9,7 +9,9 @@
 //!   to disk (`fsync`), and renamed over the original; then the folder is flushed. Symbolic
 //!   links are followed (the link stays a link). A crash or an error at any point leaves the
 //!   original as it was, and the temporary file is removed on every error path (a hard crash
-//!   can leave a hidden `.sonority-*.tmp` file beside the original, never a half-written track).
+//!   can leave a hidden `.sonority-<pid>-<n>.tmp` file beside the original, never a
+//!   half-written track; the next write into that folder removes it once that process is
+//!   gone).
 //! * **Everything else stays.** Only the one tag that holds the field is rewritten (the ID3v2
 //!   tag of an MP3 whose ID3v1 and APE tags are left byte for byte, the Vorbis comments of a
 //!   FLAC whose pictures are carried over, ...). In the ID3v2.3/2.4 tag at the start of an MP3
