@@ -18,7 +18,12 @@ pub fn db_path(arg: Option<&Path>) -> Result<PathBuf> {
 /// Opens (creating if needed) the database for this run: for the commands that analyse.
 pub fn open(arg: Option<&Path>) -> Result<Store> {
     let path = db_path(arg)?;
-    Store::open(&path).with_context(|| format!("opening the library database {}", path.display()))
+    Store::open(&path).with_context(|| {
+        format!(
+            "opening the library database {}",
+            sonority_library::shown(&path)
+        )
+    })
 }
 
 /// Opens the database for this run, which must exist: for the commands that read what an
@@ -29,8 +34,17 @@ pub fn open_existing(arg: Option<&Path>) -> Result<Store> {
         anyhow::bail!(
             "no library database at {}: analyse a music folder first (`sonority organize DIR`), \
              or give the database with --db PATH or SONORITY_DB",
-            path.display()
+            sonority_library::shown(&path)
         );
     }
     open(Some(&path))
+}
+
+/// Takes the library's writer lock for this command: a second command that writes to the same
+/// library is refused with a message naming the first (readers need no lock).
+pub fn lock_for_writing(store: &Store) -> Result<sonority_library::store::WriterLock> {
+    let command: Vec<String> = std::env::args()
+        .map(|a| sonority_library::shown(std::path::Path::new(&a)))
+        .collect();
+    Ok(store.lock_for_writing(&command.join(" "))?)
 }

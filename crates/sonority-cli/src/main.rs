@@ -100,7 +100,10 @@ fn main() -> ExitCode {
         // Unix tools do.
         Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("sonority: error: {}", error_chain(&e));
+            eprintln!(
+                "sonority: error: {}",
+                sonority_library::shown_text(&error_chain(&e))
+            );
             ExitCode::from(2)
         }
     }

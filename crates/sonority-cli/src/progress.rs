@@ -124,6 +124,8 @@ impl AnalysisProgress {
 
     /// Prints a line above the bar (or plainly).
     fn println(&self, line: String) {
+        // Messages name files, whose names may hold terminal escapes.
+        let line = sonority_library::shown_text(&line);
         match &self.bar {
             Some(bar) => bar.println(line),
             None => eprintln!("{line}"),

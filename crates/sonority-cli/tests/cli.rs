@@ -594,3 +594,34 @@ fn json_output_survives_non_utf8_file_names() {
         .iter()
         .all(|l| l["path"].is_string() && l["outcome"]["outcome"].is_string()));
 }
+
+/// A library folder that scans empty (a drive that is not mounted) forgets nothing and says
+/// what to do; `--force-forget` forgets.
+#[test]
+fn an_empty_library_folder_forgets_nothing_without_force() {
+    let tmp = tempfile::tempdir().expect("tempdir");
+    let lib = tmp.path().join("music");
+    std::fs::create_dir_all(&lib).expect("mkdir");
+    let file = lib.join("noise.wav");
+    std::fs::copy(fixtures().join("synthetic/noise_22k.wav"), &file).expect("copy");
+    let db = tmp.path().join("library.db");
+    run(sonority(&db).args(["analyze", "-q"]).arg(&lib));
+    std::fs::remove_file(&file).expect("rm");
+    let out = run(sonority(&db).args(["analyze", "-q"]).arg(&lib));
+    let err = stderr(&out);
+    assert!(err.contains("removed 0"), "{err}");
+    assert!(
+        err.contains("holds no audio file at all")
+            && err.contains("kept the 1 track(s)")
+            && err.contains("--force-forget"),
+        "{err}"
+    );
+    let status: serde_json::Value =
+        serde_json::from_slice(&run(sonority(&db).args(["status", "--json"])).stdout)
+            .expect("status");
+    assert_eq!(status["tracks"].as_u64(), Some(1));
+    let out = run(sonority(&db)
+        .args(["analyze", "-q", "--force-forget"])
+        .arg(&lib));
+    assert!(stderr(&out).contains("removed 1"), "{}", stderr(&out));
+}

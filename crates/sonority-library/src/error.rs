@@ -9,7 +9,7 @@ use std::path::PathBuf;
 #[derive(Debug, thiserror::Error)]
 pub enum LibraryError {
     /// A file or folder could not be read or written.
-    #[error("cannot access {}: {source}", path.display())]
+    #[error("cannot access {}: {source}", crate::terminal::shown(path))]
     Io {
         /// The file or folder.
         path: PathBuf,
@@ -18,7 +18,7 @@ pub enum LibraryError {
         source: std::io::Error,
     },
     /// The folder to scan does not exist or cannot be opened.
-    #[error("cannot scan {}: {source}", path.display())]
+    #[error("cannot scan {}: {source}", crate::terminal::shown(path))]
     Root {
         /// The folder as given.
         path: PathBuf,
@@ -27,7 +27,7 @@ pub enum LibraryError {
         source: std::io::Error,
     },
     /// A database operation failed.
-    #[error("database {}: {source}", path.display())]
+    #[error("database {}: {source}", crate::terminal::shown(path))]
     Database {
         /// The database file (`:memory:` for an in-memory store).
         path: PathBuf,
@@ -39,7 +39,7 @@ pub enum LibraryError {
     #[error(
         "database {} is damaged or is not an SQLite database ({detail}); \
          move it away to start a new library",
-        path.display()
+        crate::terminal::shown(path)
     )]
     Corrupt {
         /// The database file.
@@ -49,15 +49,30 @@ pub enum LibraryError {
     },
     /// The database cannot be written (file permissions, a read-only mount, or a store opened
     /// with [`crate::Store::open_read_only`]).
-    #[error("database {} is read-only: {detail}", path.display())]
+    #[error("database {} is read-only: {detail}", crate::terminal::shown(path))]
     ReadOnly {
         /// The database file.
         path: PathBuf,
         /// What SQLite said.
         detail: String,
     },
+    /// Another sonority process is writing to the library (it holds the writer lock).
+    #[error(
+        "{holder} is writing to the library {}; wait for it to finish (or stop it) and run \
+         this command again",
+        crate::terminal::shown(path)
+    )]
+    Busy {
+        /// The database file.
+        path: PathBuf,
+        /// Who holds the lock, as it wrote it into the lock file.
+        holder: String,
+    },
     /// The file is an SQLite database of another program.
-    #[error("database {} is not a sonority library (it belongs to another program)", path.display())]
+    #[error(
+        "database {} is not a sonority library (it belongs to another program)",
+        crate::terminal::shown(path)
+    )]
     Foreign {
         /// The database file.
         path: PathBuf,
@@ -66,7 +81,7 @@ pub enum LibraryError {
     #[error(
         "database {} has schema version {found}, but this sonority knows versions up to \
          {supported}; use a newer sonority",
-        path.display()
+        crate::terminal::shown(path)
     )]
     SchemaTooNew {
         /// The database file.
@@ -83,7 +98,7 @@ pub enum LibraryError {
     #[error("no data directory is known for this platform; set SONORITY_DB to the database path")]
     NoDataDir,
     /// A file with an audio extension whose content is not audio.
-    #[error("{}: not audio ({what})", path.display())]
+    #[error("{}: not audio ({what})", crate::terminal::shown(path))]
     NotAudio {
         /// The file.
         path: PathBuf,
@@ -91,7 +106,7 @@ pub enum LibraryError {
         what: String,
     },
     /// The tags of a file could not be read (the track is analysed anyway).
-    #[error("{}: cannot read tags: {message}", path.display())]
+    #[error("{}: cannot read tags: {message}", crate::terminal::shown(path))]
     Tags {
         /// The file.
         path: PathBuf,
@@ -109,7 +124,10 @@ pub enum LibraryError {
         analysis_version: String,
     },
     /// A stored value could not be decoded (a JSON column, a feature vector of the wrong size).
-    #[error("database {}: invalid stored {what}: {detail}", path.display())]
+    #[error(
+        "database {}: invalid stored {what}: {detail}",
+        crate::terminal::shown(path)
+    )]
     InvalidData {
         /// The database file.
         path: PathBuf,

@@ -35,6 +35,7 @@ pub mod clustering;
 pub mod error;
 pub mod evaluate;
 pub mod export;
+pub mod failpoint;
 mod files;
 pub mod imported;
 pub mod json_path;
@@ -51,10 +52,11 @@ pub mod sniff;
 pub mod store;
 pub mod tag_write;
 pub mod tags;
+pub mod terminal;
 
 pub use batch::{analyze_files, AnalysedFile, FileResult};
 pub use cluster_playlists::{cluster_playlists, write_cluster_playlists};
-pub use cluster_tags::{tag_clusters, undo_tags, TagFileReport, TagOutcome, TagRunOptions};
+pub use cluster_tags::{tag_clusters, undo_tags, TagFileReport, TagOutcome, TagRun, TagRunOptions};
 pub use clustering::{
     analysis_dims, cluster_library, layout_dims, Algorithm, ClusterMode, ClusterOptions,
     ClusterOutcome, KChoice, DEFAULT_GROUPS,
@@ -65,7 +67,7 @@ pub use export::{export, neutralise_csv_text, ExportFormat, ExportOptions};
 pub use imported::{model_from_centroids, save_imported_model};
 pub use latest::LatestClustering;
 pub use organize::{organize, OrganizeOptions, Organized, DEFAULT_PLAYLISTS_FOLDER};
-pub use overview::{display_name, one_line, ClusterLine, FamilyLine, Overview};
+pub use overview::{display_name, ClusterLine, FamilyLine, Overview};
 pub use pipeline::{analyze_library, AnalyzeOptions, AnalyzeReport, FailedFile};
 pub use progress::{FileOutcome, Phase, ProgressEvent};
 pub use scan::{
@@ -76,10 +78,11 @@ pub use similar::{similar_artists, similar_tracks, SimilarArtistRow, SimilarTrac
 pub use sniff::{sniff_file, Sniffed};
 pub use store::{
     ClusterRow, ClusteringData, ClusteringId, ClusteringSummary, FamilyRow, FeatureMatrix,
-    SavedClustering, Store, StoreStatus, TagChange, TagHistoryEntry, TagWrite, TrackAssignment,
-    TrackId, TrackRow, DB_ENV, SCHEMA_VERSION,
+    ForgetOutcome, ForgetWithheld, SavedClustering, Store, StoreStatus, TagChange, TagHistoryEntry,
+    TagWrite, TrackAssignment, TrackId, TrackRow, WithheldReason, DB_ENV, SCHEMA_VERSION,
 };
 pub use tags::{genre_key, primary_genre, read_tags, GenreNames, Tags};
+pub use terminal::{one_line, shown, shown_text};
 
 pub use sonority_cluster::FamilyCount;
 pub use sonority_features::{DecodeWarning, FeatureConfig, FeatureDim, FeatureLayout};

@@ -5,6 +5,7 @@
 use crate::clustering::{ClusterMode, ClusterOutcome};
 use crate::error::Result;
 use crate::store::{ClusteringId, Store, TrackRow};
+use crate::terminal::{one_line, shown};
 use serde::Serialize;
 use std::collections::HashMap;
 
@@ -138,43 +139,16 @@ impl Overview {
     }
 }
 
-/// "Artist - Title", or the file name for untagged files, on one line (see [`one_line`]).
+/// "Artist - Title", or the file name for untagged files, on one line (control characters
+/// escaped, see [`one_line`]).
 pub fn display_name(t: &TrackRow) -> String {
     let name = match (&t.tags.artist, &t.tags.title) {
         (Some(a), Some(title)) => format!("{a} - {title}"),
         (None, Some(title)) => title.clone(),
-        _ => t.path.file_name().map_or_else(
-            || t.path.display().to_string(),
-            |n| n.to_string_lossy().into_owned(),
-        ),
+        _ => t
+            .path
+            .file_name()
+            .map_or_else(|| shown(&t.path), |n| n.to_string_lossy().into_owned()),
     };
     one_line(&name)
-}
-
-/// `text` with its control characters escaped (`\n`, `\u{1b}`, ...), the rest as it is, so
-/// that a file name or tag cannot break a line or drive a terminal.
-pub fn one_line(text: &str) -> String {
-    text.chars()
-        .map(|c| {
-            if c.is_control() {
-                c.escape_default().to_string()
-            } else {
-                c.to_string()
-            }
-        })
-        .collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::one_line;
-
-    #[test]
-    fn control_characters_are_escaped_and_nothing_else() {
-        assert_eq!(one_line("new\nline\u{1b}[31m"), "new\\nline\\u{1b}[31m");
-        assert_eq!(
-            one_line("Don't \"stop\" — Ünïcode"),
-            "Don't \"stop\" — Ünïcode"
-        );
-    }
 }

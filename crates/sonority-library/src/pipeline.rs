@@ -63,6 +63,10 @@ pub struct AnalyzeOptions {
     /// its time. The worker thread stays blocked in that file until the process ends (a thread
     /// cannot be killed), so the run finishes with one worker fewer.
     pub file_timeout: Option<Duration>,
+    /// Forget the stored tracks under the root that the scan did not find even when it found
+    /// none of them (default: false; such a scan looks like a drive that is not mounted, see
+    /// [`Store::forget_missing`]).
+    pub force_forget: bool,
 }
 
 impl Default for AnalyzeOptions {
@@ -75,6 +79,7 @@ impl Default for AnalyzeOptions {
             batch_size: 32,
             batch_interval: Duration::from_secs(2),
             file_timeout: Some(Duration::from_secs(600)),
+            force_forget: false,
         }
     }
 }
@@ -120,6 +125,9 @@ pub struct AnalyzeReport {
     pub failed: Vec<FailedFile>,
     /// Tracks forgotten because their file is gone.
     pub removed: usize,
+    /// Set when tracks whose files were not found were kept because the scan found none of
+    /// them (an empty or unmounted folder); `force_forget` forgets them.
+    pub forget_withheld: Option<crate::store::ForgetWithheld>,
     /// Files and folders that could not be scanned or opened (not stored; tried again next
     /// time).
     pub scan_errors: Vec<ScanError>,
@@ -191,7 +199,8 @@ pub fn analyze_library(
         &version,
         options.retry_failed,
     );
-    let removed = store.forget_missing(&scanned)?;
+    let forget = store.forget_missing(&scanned, options.force_forget)?;
+    let removed = forget.forgotten;
     progress(ProgressEvent::Planned {
         found: scanned.files.len(),
         to_analyse: plan.to_analyse.len(),
@@ -207,6 +216,7 @@ pub fn analyze_library(
         unchanged: plan.unchanged,
         known_failures: plan.known_failures,
         removed,
+        forget_withheld: forget.withheld,
         scan_errors: scanned.errors.clone(),
         undecoded: scanned.undecoded.clone(),
         ..AnalyzeReport::default()
@@ -687,6 +697,7 @@ fn tag_warning(message: String) -> DecodeWarning {
     }
 }
 
+/// The message of a caught panic.
 pub(crate) fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
     if let Some(s) = panic.downcast_ref::<&str>() {
         (*s).to_string()

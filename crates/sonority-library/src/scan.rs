@@ -218,7 +218,10 @@ pub fn scan(
                     errors.push(ScanError {
                         path: Some(entry.path().to_path_buf()),
                         kind: ScanErrorKind::Unreadable,
-                        message: format!("cannot resolve {}: {e}", entry.path().display()),
+                        message: format!(
+                            "cannot resolve {}: {e}",
+                            crate::terminal::shown(entry.path())
+                        ),
                     });
                     continue;
                 }
@@ -265,14 +268,14 @@ fn scan_error(err: &walkdir::Error) -> ScanError {
     let path = err.path().map(Path::to_path_buf);
     let shown = path
         .as_deref()
-        .map_or_else(|| "?".to_string(), |p| p.display().to_string());
+        .map_or_else(|| "?".to_string(), crate::terminal::shown);
     if let Some(ancestor) = err.loop_ancestor() {
         return ScanError {
             path,
             kind: ScanErrorKind::Loop,
             message: format!(
                 "{shown}: symbolic link loop (points back to {}), not followed",
-                ancestor.display()
+                crate::terminal::shown(ancestor)
             ),
         };
     }

@@ -3,9 +3,14 @@
 //! One file holds a whole library (several scanned roots may share it). It is opened in WAL
 //! mode with `synchronous=NORMAL`, foreign keys on and a busy timeout, so a reader (`sonority
 //! status`) can run while an analysis writes, and a crash never leaves a half-written
-//! transaction. The schema is versioned and migrated in order ([`SCHEMA_VERSION`]).
+//! transaction. The one commit that must survive a power cut, a tag write's history row
+//! before the file is replaced, is made with `synchronous=FULL`
+//! ([`Store::begin_tag_write`]); transactions that read then write are IMMEDIATE, so a
+//! second process waits for the lock (the busy timeout) instead of failing with
+//! SQLITE_BUSY_SNAPSHOT. The schema is versioned and migrated in order ([`SCHEMA_VERSION`]).
 
 mod clusterings;
+mod lock;
 mod paths;
 mod schema;
 mod tag_history;
@@ -15,8 +20,11 @@ pub use clusterings::{
     ClusterRow, ClusteringData, ClusteringId, ClusteringSummary, FamilyRow, SavedClustering,
     TrackAssignment,
 };
-pub use schema::{APPLICATION_ID, SCHEMA_VERSION};
-pub use tag_history::{TagChange, TagHistoryEntry, TagWrite};
+pub use lock::{lock_path, WriterLock};
+pub use schema::{APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION};
+pub use tag_history::{
+    PendingTagWrite, TagChange, TagHistoryEntry, TagWrite, TagWriteKind, TagWriteState,
+};
 pub(crate) use write::{AnalysisRecord, RecordOutcome};
 
 use crate::error::{LibraryError, Result};
@@ -116,6 +124,35 @@ pub struct StoreStatus {
     pub by_analysis_version: Vec<(String, usize)>,
     /// The most recent clustering.
     pub latest_clustering: Option<ClusteringSummary>,
+}
+
+/// What [`Store::forget_missing`] did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ForgetOutcome {
+    /// Tracks forgotten.
+    pub forgotten: usize,
+    /// Set when tracks whose files were not found were kept, and why.
+    pub withheld: Option<ForgetWithheld>,
+}
+
+/// Tracks not forgotten although their files were not found: the scan looks like a drive
+/// that is not mounted rather than files the user removed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ForgetWithheld {
+    /// How many tracks under the root were not found (all of those stored there).
+    pub missing: usize,
+    /// Why they were kept.
+    pub reason: WithheldReason,
+}
+
+/// Why [`ForgetWithheld`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WithheldReason {
+    /// The folder holds no audio file at all (an empty mount point).
+    EmptyRoot,
+    /// The folder holds audio files, but none of those sonority knows there.
+    NoneFound,
 }
 
 /// What the store knows of a file, to decide whether to analyse it again.
@@ -428,12 +465,16 @@ impl Store {
 
     /// Forgets the tracks stored under `scan.root` whose file the scan did not find (their
     /// features and cluster assignments go with them; tag history keeps their path). Tracks
-    /// outside the root, and those under a folder the scan could not read, are kept. Returns
-    /// how many were forgotten.
-    pub fn forget_missing(&mut self, scan: &ScanResult) -> Result<usize> {
+    /// outside the root, and those under a folder the scan could not read, are kept.
+    ///
+    /// A scan that found *none* of the tracks stored under the root (an empty folder: the
+    /// mount point of a drive that is not mounted; or a folder whose every known file is
+    /// gone) forgets nothing unless `force`: the outcome says so, and why, and the caller
+    /// tells the user how to force it if they really removed everything.
+    pub fn forget_missing(&mut self, scan: &ScanResult, force: bool) -> Result<ForgetOutcome> {
         let present: HashSet<&Path> = scan.files.iter().map(|f| f.path.as_path()).collect();
         let shielded = scan.unscanned_paths();
-        let doomed: Vec<TrackId> = {
+        let (known, doomed): (usize, Vec<TrackId>) = {
             let mut stmt = self
                 .conn
                 .prepare("SELECT id, path FROM tracks")
@@ -443,24 +484,44 @@ impl Store {
                     Ok((r.get::<_, TrackId>(0)?, r.get::<_, StoredPath>(1)?))
                 })
                 .map_err(|e| self.db_error(e))?;
+            let mut known = 0;
             let mut doomed = Vec::new();
             for row in rows {
                 let (id, StoredPath(path)) = row.map_err(|e| self.db_error(e))?;
-                if path.starts_with(&scan.root)
-                    && !present.contains(path.as_path())
+                if !path.starts_with(&scan.root) {
+                    continue;
+                }
+                known += 1;
+                if !present.contains(path.as_path())
                     && !shielded.iter().any(|s| path.starts_with(s))
                 {
                     doomed.push(id);
                 }
             }
-            doomed
+            (known, doomed)
         };
+        if !force && !doomed.is_empty() && doomed.len() == known {
+            return Ok(ForgetOutcome {
+                forgotten: 0,
+                withheld: Some(ForgetWithheld {
+                    missing: doomed.len(),
+                    reason: if scan.files.is_empty() {
+                        WithheldReason::EmptyRoot
+                    } else {
+                        WithheldReason::NoneFound
+                    },
+                }),
+            });
+        }
         if doomed.is_empty() {
-            return Ok(0);
+            return Ok(ForgetOutcome::default());
         }
         let path = self.path.clone();
         let err = |e| map_db_error(&path, e);
-        let tx = self.conn.transaction().map_err(err)?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(err)?;
         {
             let mut delete = tx
                 .prepare("DELETE FROM tracks WHERE id = ?1")
@@ -470,7 +531,10 @@ impl Store {
             }
         }
         tx.commit().map_err(err)?;
-        Ok(doomed.len())
+        Ok(ForgetOutcome {
+            forgotten: doomed.len(),
+            withheld: None,
+        })
     }
 
     /// What the store knows of every file, keyed by path.

@@ -9,7 +9,9 @@
 //!   to disk (`fsync`), and renamed over the original; then the folder is flushed. Symbolic
 //!   links are followed (the link stays a link). A crash or an error at any point leaves the
 //!   original as it was, and the temporary file is removed on every error path (a hard crash
-//!   can leave a hidden `.sonority-*.tmp` file beside the original, never a half-written track).
+//!   can leave a hidden `.sonority-<pid>-<n>.tmp` file beside the original, never a
+//!   half-written track; the next write into that folder removes it once that process is
+//!   gone).
 //! * **Everything else stays.** Only the one tag that holds the field is rewritten (the ID3v2
 //!   tag of an MP3 whose ID3v1 and APE tags are left byte for byte, the Vorbis comments of a
 //!   FLAC whose pictures are carried over, ...). In the ID3v2.3/2.4 tag at the start of an MP3
@@ -60,18 +62,32 @@
 //! to a Vorbis comment or an MP4 atom writes one entry per value, so what [`read_field`]
 //! returned can be written back exactly (undo). Empty values count as absent.
 //!
-//! # What is not preserved
+//! # Identity, links, attributes, audio bytes
 //!
-//! The rename gives the file a new inode: hard links to the old file keep the old content,
-//! and extended attributes and ACLs of the old file are not copied. The modification time is
-//! restored by default ([`WriteOptions::preserve_mtime`]); note that a tool that compares only
-//! size and mtime (rsync's default quick check) may then miss the change when the tag's
-//! padding absorbed it and the size stayed the same.
+//! Just before the rename, the file's device, inode, change time, size and modification time
+//! are compared with those of the file that was read: a program that wrote it meanwhile (even
+//! one that keeps the timestamps and fits its edit into the padding: the change time moves)
+//! makes the write fail with [`TagWriteError::Replaced`]. A file with several hard links is
+//! refused ([`TagWriteError::HardLinked`]): a rename would leave the other names with the old
+//! content, and writing in place cannot be atomic. Owner, group and mode are given to the
+//! copy (or the write fails); extended attributes, POSIX ACLs among them
+//! (`system.posix_acl_access` on Linux), are copied, and those the file system or the user's
+//! rights refuse are named in [`AppliedChange::not_kept`]. The audio bytes of the copy are
+//! compared with the original's before the rename (see the `payload` module: the FLAC
+//! frames, the Ogg packets but the comment header, the WAV/AIFF chunks but `ID3 `, the MP4
+//! `mdat` content and sample tables, the MP3/APE-family bytes between the tags); any
+//! difference abandons the write with [`TagWriteError::Verify`].
+//!
+//! The rename gives the file a new inode. The modification time is restored by default
+//! ([`WriteOptions::preserve_mtime`]); note that a tool that compares only size and mtime
+//! (rsync's default quick check) may then miss the change when the tag's padding absorbed it
+//! and the size stayed the same.
 
 mod atomic;
 mod formats;
 mod id3_raw;
 mod ogg_pages;
+mod payload;
 
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -85,7 +101,7 @@ use std::time::UNIX_EPOCH;
 #[derive(Debug, thiserror::Error)]
 pub enum TagWriteError {
     /// The file could not be read, copied or renamed (the original is unchanged).
-    #[error("{}: {action}: {source}", path.display())]
+    #[error("{}: {action}: {source}", crate::terminal::shown(path))]
     Io {
         /// The file (or its folder).
         path: PathBuf,
@@ -96,14 +112,14 @@ pub enum TagWriteError {
         source: std::io::Error,
     },
     /// The path is not a regular file (a folder, a device, ...).
-    #[error("{}: not a regular file", path.display())]
+    #[error("{}: not a regular file", crate::terminal::shown(path))]
     NotAFile {
         /// The path.
         path: PathBuf,
     },
     /// The file is read-only (no write permission bit, or the user may not write it): it is
     /// skipped, since the user protected it.
-    #[error("{}: the file is read-only; skipped", path.display())]
+    #[error("{}: the file is read-only; skipped", crate::terminal::shown(path))]
     ReadOnly {
         /// The file.
         path: PathBuf,
@@ -113,7 +129,7 @@ pub enum TagWriteError {
     #[error(
         "{}: the file changed since {since} (size {} → {}, mtime {} → {} ns); skipped — \
          analyse the library again",
-        path.display(), expected.size, found.size, expected.mtime_ns, found.mtime_ns
+        crate::terminal::shown(path), expected.size, found.size, expected.mtime_ns, found.mtime_ns
     )]
     Changed {
         /// The file.
@@ -126,7 +142,7 @@ pub enum TagWriteError {
         found: FileStamp,
     },
     /// The content is not audio at all (a text file or a picture named `.mp3`).
-    #[error("{}: not audio ({what}); skipped", path.display())]
+    #[error("{}: not audio ({what}); skipped", crate::terminal::shown(path))]
     NotAudio {
         /// The file.
         path: PathBuf,
@@ -134,7 +150,10 @@ pub enum TagWriteError {
         what: String,
     },
     /// lofty cannot write tags to this format.
-    #[error("{}: cannot write tags to {format} files; skipped", path.display())]
+    #[error(
+        "{}: cannot write tags to {format} files; skipped",
+        crate::terminal::shown(path)
+    )]
     Unsupported {
         /// The file.
         path: PathBuf,
@@ -142,7 +161,10 @@ pub enum TagWriteError {
         format: String,
     },
     /// The file's tags cannot be read without losing something (or the file is damaged).
-    #[error("{}: cannot read the tags safely: {message}; skipped", path.display())]
+    #[error(
+        "{}: cannot read the tags safely: {message}; skipped",
+        crate::terminal::shown(path)
+    )]
     Parse {
         /// The file.
         path: PathBuf,
@@ -151,7 +173,10 @@ pub enum TagWriteError {
     },
     /// The file is damaged in a way that rewriting its tags would change what players decode
     /// (an Ogg page with a wrong checksum would get a valid one): it is left alone.
-    #[error("{}: the file is damaged ({detail}); sonority does not write into damaged files; skipped", path.display())]
+    #[error(
+        "{}: the file is damaged ({detail}); sonority does not write into damaged files; skipped",
+        crate::terminal::shown(path)
+    )]
     Damaged {
         /// The file.
         path: PathBuf,
@@ -159,7 +184,7 @@ pub enum TagWriteError {
         detail: String,
     },
     /// lofty failed to write the tag into the temporary copy (the original is unchanged).
-    #[error("{}: cannot write the tag: {message}", path.display())]
+    #[error("{}: cannot write the tag: {message}", crate::terminal::shown(path))]
     Write {
         /// The file.
         path: PathBuf,
@@ -168,12 +193,66 @@ pub enum TagWriteError {
     },
     /// The written copy did not read back as expected, so it was discarded (the original is
     /// unchanged).
-    #[error("{}: the written copy failed verification ({detail}); the file was not changed", path.display())]
+    #[error(
+        "{}: the written copy failed verification ({detail}); the file was not changed",
+        crate::terminal::shown(path)
+    )]
     Verify {
         /// The file.
         path: PathBuf,
         /// What differed.
         detail: String,
+    },
+    /// The file was replaced or modified while sonority worked on it: its device, inode,
+    /// change time, size or modification time differ from what was read (a tagger that keeps
+    /// the timestamps and fits its edit into the padding shows only in the change time).
+    #[error(
+        "{}: the file changed while sonority was writing it ({detail}); skipped, the file is as \
+         the other program left it — run the command again",
+        crate::terminal::shown(path)
+    )]
+    Replaced {
+        /// The file.
+        path: PathBuf,
+        /// What differs.
+        detail: String,
+    },
+    /// The file has several hard links: replacing it by a rename would leave the other links
+    /// with the old content, and writing it in place cannot be atomic.
+    #[error(
+        "{}: the file has {links} hard links; sonority does not write it, since the other links \
+         would keep the old tags (copy it to a file of its own first if you want it tagged)",
+        crate::terminal::shown(path)
+    )]
+    HardLinked {
+        /// The file.
+        path: PathBuf,
+        /// How many names it has.
+        links: u64,
+    },
+    /// The caller refused the write at the last moment (the previous value could not be
+    /// recorded durably): the original is unchanged.
+    #[error(
+        "{}: {message}; the file was not changed",
+        crate::terminal::shown(path)
+    )]
+    NotRecorded {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        message: String,
+    },
+    /// lofty panicked on this file (a bug in lofty, usually on damaged data): the file is
+    /// skipped and the run goes on.
+    #[error(
+        "{}: the tag library crashed on this file ({message}); skipped",
+        crate::terminal::shown(path)
+    )]
+    Crashed {
+        /// The file.
+        path: PathBuf,
+        /// The panic message.
+        message: String,
     },
     /// A field name that cannot be used.
     #[error("invalid tag field {name:?}: {reason}")]
@@ -331,6 +410,101 @@ impl FileStamp {
     }
 }
 
+/// Who a file is: its device and inode, change time, size and modification time, and how
+/// many names (hard links) it has. Two identities compare equal when everything but the link
+/// count is equal. On platforms without inodes the device, inode and change time are 0.
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize)]
+pub struct FileIdentity {
+    /// The device (file system) it lives on.
+    pub dev: u64,
+    /// The inode on that device.
+    pub ino: u64,
+    /// Status change time in ns since the Unix epoch (changes with any write, chmod, rename).
+    pub ctime_ns: i64,
+    /// Size in bytes.
+    pub size: u64,
+    /// Modification time in ns since the Unix epoch.
+    pub mtime_ns: i64,
+    /// Hard links (names) of the file.
+    pub links: u64,
+}
+
+impl PartialEq for FileIdentity {
+    fn eq(&self, other: &Self) -> bool {
+        (self.dev, self.ino, self.ctime_ns, self.size, self.mtime_ns)
+            == (
+                other.dev,
+                other.ino,
+                other.ctime_ns,
+                other.size,
+                other.mtime_ns,
+            )
+    }
+}
+
+impl Eq for FileIdentity {}
+
+impl FileIdentity {
+    /// The identity of `metadata`.
+    pub fn from_metadata(metadata: &fs::Metadata) -> Self {
+        let stamp = FileStamp::from_metadata(metadata);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::MetadataExt;
+            let ctime_ns = metadata
+                .ctime()
+                .saturating_mul(1_000_000_000)
+                .saturating_add(metadata.ctime_nsec());
+            Self {
+                dev: metadata.dev(),
+                ino: metadata.ino(),
+                ctime_ns,
+                size: stamp.size,
+                mtime_ns: stamp.mtime_ns,
+                links: metadata.nlink(),
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            Self {
+                size: stamp.size,
+                mtime_ns: stamp.mtime_ns,
+                links: 1,
+                ..Self::default()
+            }
+        }
+    }
+
+    /// The identity of the file at `path` (following symbolic links).
+    pub fn of(path: &Path) -> std::io::Result<Self> {
+        fs::metadata(path).map(|m| Self::from_metadata(&m))
+    }
+
+    /// Which parts differ from `other`, e.g. "inode 12 → 40, ctime changed".
+    pub fn difference(&self, other: &Self) -> Option<String> {
+        let mut parts = Vec::new();
+        if (self.dev, self.ino) != (other.dev, other.ino) {
+            parts.push(format!(
+                "device/inode {}/{} → {}/{} (replaced by another file)",
+                self.dev, self.ino, other.dev, other.ino
+            ));
+        }
+        if self.size != other.size {
+            parts.push(format!("size {} → {}", self.size, other.size));
+        }
+        if self.mtime_ns != other.mtime_ns {
+            parts.push(format!("mtime {} → {} ns", self.mtime_ns, other.mtime_ns));
+        }
+        if self.ctime_ns != other.ctime_ns {
+            parts.push(format!(
+                "change time {} → {} ns",
+                self.ctime_ns, other.ctime_ns
+            ));
+        }
+        (!parts.is_empty()).then(|| parts.join(", "))
+    }
+}
+
 /// What [`apply`] would do to one file: the result of [`plan_write`], shown by a dry run.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PlannedChange {
@@ -396,14 +570,39 @@ pub struct AppliedChange {
     pub before: FileStamp,
     /// Size and mtime after (record them, so the next scan does not analyse the file again).
     pub after: FileStamp,
+    /// The identity of the file after the write (a rename gives it a new inode).
+    pub identity: FileIdentity,
+    /// What of the original could not be carried over to the written file (an extended
+    /// attribute the file system or the user's rights do not allow to set, ...), one
+    /// sentence each; empty when everything was kept.
+    pub not_kept: Vec<String>,
+}
+
+/// The write as it stands just before the rename: the copy is written, verified and flushed.
+/// [`apply_with`] hands it to its caller, who may still refuse the write (to record the
+/// previous value durably first).
+#[derive(Debug, Clone)]
+pub struct Staged<'a> {
+    /// The file, as given.
+    pub path: &'a Path,
+    /// The field.
+    pub field: &'a TagField,
+    /// The value in the file now (read again just before writing).
+    pub previous: Option<&'a str>,
+    /// The value the copy holds.
+    pub new: Option<&'a str>,
+    /// The identity of the original, as read.
+    pub identity: FileIdentity,
 }
 
 /// Reads `field` from the file at `path` (None: absent or empty). Several values are joined
 /// with NUL.
 pub fn read_field(path: &Path, field: &TagField) -> Result<Option<String>> {
-    let mut file = fs::File::open(path).map_err(io_error(path, "cannot read"))?;
-    let audio = formats::read(&mut file, path)?;
-    Ok(join_values(audio.get(field)))
+    guarded(path, || {
+        let mut file = fs::File::open(path).map_err(io_error(path, "cannot read"))?;
+        let audio = formats::read(&mut file, path)?;
+        Ok(join_values(audio.get(field)))
+    })
 }
 
 /// Plans writing `new` (None: removing the field) into `field` of the file at `path`, without
@@ -413,23 +612,39 @@ pub fn read_field(path: &Path, field: &TagField) -> Result<Option<String>> {
 pub fn plan_write(path: &Path, field: &TagField, new: Option<&str>) -> Result<PlannedChange> {
     let new = normalize_new(new)?;
     let real = resolve(path)?;
-    let mut file = fs::File::open(&real).map_err(io_error(path, "cannot read"))?;
-    let metadata = file.metadata().map_err(io_error(path, "cannot read"))?;
-    let audio = formats::read(&mut file, path)?;
-    Ok(PlannedChange {
-        path: path.to_path_buf(),
-        field: field.clone(),
-        previous: join_values(audio.get(field)),
-        new,
-        format: audio.format_name().to_string(),
-        location: audio.location(field),
-        stamp: FileStamp::from_metadata(&metadata),
+    guarded(path, || {
+        let mut file = fs::File::open(&real).map_err(io_error(path, "cannot read"))?;
+        let metadata = file.metadata().map_err(io_error(path, "cannot read"))?;
+        let audio = formats::read(&mut file, path)?;
+        Ok(PlannedChange {
+            path: path.to_path_buf(),
+            field: field.clone(),
+            previous: join_values(audio.get(field)),
+            new,
+            format: audio.format_name().to_string(),
+            location: audio.location(field),
+            stamp: FileStamp::from_metadata(&metadata),
+        })
     })
 }
 
+/// Runs `f`, which calls into lofty, turning a panic into [`TagWriteError::Crashed`]: one
+/// hostile file must not end a whole run. Whatever `f` created is dropped while unwinding
+/// (the temporary file's guard removes it), and the original is never open for writing.
+fn guarded<T>(path: &Path, f: impl FnOnce() -> Result<T>) -> Result<T> {
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)) {
+        Ok(result) => result,
+        Err(panic) => Err(TagWriteError::Crashed {
+            path: path.to_path_buf(),
+            message: crate::pipeline::panic_message(panic.as_ref()),
+        }),
+    }
+}
+
 /// The checks [`apply`] makes before it writes, for a dry run to report the files it would
-/// skip: `path` must be a regular file, not read-only, and, when [`WriteOptions::expected`]
-/// is given, unchanged since the analysis. Returns the file's current stamp.
+/// skip: `path` must be a regular file with a single name (see
+/// [`TagWriteError::HardLinked`]), not read-only, and, when [`WriteOptions::expected`] is
+/// given, unchanged since the analysis. Returns the file's current stamp.
 ///
 /// It only reads metadata: a dry run must not even open a user's file for writing (file
 /// watchers would see a "modified" event). So a file that is writable by its permission bits
@@ -443,7 +658,22 @@ pub fn preflight(path: &Path, options: &WriteOptions) -> Result<FileStamp> {
 /// returns what was done. A plan whose value the file already holds leaves the file untouched
 /// (`written: false`).
 pub fn apply(change: &PlannedChange, options: &WriteOptions) -> Result<AppliedChange> {
-    apply_inner(change, options, None)
+    apply_with(change, options, |_| Ok(()))
+}
+
+/// [`apply`], calling `before_rename` once the copy is written, verified and flushed, just
+/// before it replaces the original: the caller records the previous value durably there.
+/// If it returns an error the write is abandoned (the original is unchanged, the copy
+/// removed) and that error is returned. It is not called when the file already holds the
+/// value.
+pub fn apply_with(
+    change: &PlannedChange,
+    options: &WriteOptions,
+    before_rename: impl FnOnce(&Staged<'_>) -> Result<()>,
+) -> Result<AppliedChange> {
+    guarded(&change.path, || {
+        apply_inner(change, options, None, before_rename)
+    })
 }
 
 /// A point where [`apply_with_fault`] makes the write fail. For tests only.
@@ -456,6 +686,11 @@ pub enum Fault {
     AfterTagWritten,
     /// After the copy was verified and flushed, just before the rename.
     BeforeRename,
+    /// lofty panics while the copy is written (tests [`TagWriteError::Crashed`]).
+    Panic,
+    /// A byte in the middle of the copy is flipped after the tag was written, as a writer
+    /// that damaged the audio would (tests the audio comparison).
+    CorruptAudio,
 }
 
 /// [`apply`], failing with an injected I/O error at `fault`: lets tests check that the
@@ -467,13 +702,16 @@ pub fn apply_with_fault(
     options: &WriteOptions,
     fault: Fault,
 ) -> Result<AppliedChange> {
-    apply_inner(change, options, Some(fault))
+    guarded(&change.path, || {
+        apply_inner(change, options, Some(fault), |_| Ok(()))
+    })
 }
 
 fn apply_inner(
     change: &PlannedChange,
     options: &WriteOptions,
     fault: Option<Fault>,
+    before_rename: impl FnOnce(&Staged<'_>) -> Result<()>,
 ) -> Result<AppliedChange> {
     let path = change.path.as_path();
     let field = &change.field;
@@ -490,6 +728,15 @@ fn apply_inner(
     }
 
     let mut original = fs::File::open(&real).map_err(io_error(path, "cannot read"))?;
+    // Who the file is, from the open file itself: compared again just before the rename.
+    let identity =
+        FileIdentity::from_metadata(&original.metadata().map_err(io_error(path, "cannot read"))?);
+    if let Some(detail) = FileIdentity::from_metadata(&metadata).difference(&identity) {
+        return Err(TagWriteError::Replaced {
+            path: path.to_path_buf(),
+            detail,
+        });
+    }
     let mut audio = formats::read(&mut original, path)?;
     let location = audio.location(field);
     let previous = join_values(audio.get(field));
@@ -503,6 +750,8 @@ fn apply_inner(
             written: false,
             before: stamp,
             after: stamp,
+            identity,
+            not_kept: Vec::new(),
         });
     }
     ensure_writable(path, &real)?;
@@ -516,6 +765,12 @@ fn apply_inner(
         "cannot create a temporary file in its folder",
     ))?;
     inject(fault, Fault::AfterTempCreated, path)?;
+    if fault == Some(Fault::Panic) {
+        panic!(
+            "injected panic while writing {}",
+            crate::terminal::shown(path)
+        );
+    }
     audio
         .write_copy(&mut original, &mut temp)
         .map_err(|e| match e {
@@ -529,11 +784,14 @@ fn apply_inner(
                 message,
             },
         })?;
-    drop(original);
     atomic::copy_permissions_and_owner(&metadata, &mut temp).map_err(io_error(
         path,
         "cannot give the temporary file the original's permissions",
     ))?;
+    let not_kept = atomic::copy_xattrs(&real, &temp);
+    if fault == Some(Fault::CorruptAudio) {
+        flip_middle_byte(&mut temp).map_err(io_error(path, "injected fault"))?;
+    }
     inject(fault, Fault::AfterTagWritten, path)?;
 
     // Read the copy back: the field holds the new value and nothing else moved.
@@ -552,6 +810,13 @@ fn apply_inner(
     if let Some(difference) = before.difference(&written.fingerprint_without(field)) {
         return Err(verify(difference));
     }
+    // The audio itself, byte for byte, as the format's own structure locates it.
+    let compared = payload::difference(&mut original, &mut temp)
+        .map_err(|e| verify(format!("the audio of the copy cannot be compared: {e}")))?;
+    if let Some(difference) = compared {
+        return Err(verify(difference));
+    }
+    drop(original);
 
     if options.preserve_mtime {
         if let Ok(modified) = metadata.modified() {
@@ -563,14 +828,30 @@ fn apply_inner(
         .map_err(io_error(path, "cannot flush the temporary file"))?;
     drop(temp);
 
-    // Another program may have written the file while we worked on the copy.
-    let now = FileStamp::of(&real).map_err(io_error(path, "cannot read"))?;
-    if now != stamp {
+    // The caller records the previous value (durably) before anything is replaced.
+    before_rename(&Staged {
+        path,
+        field,
+        previous: previous.as_deref(),
+        new: new.as_deref(),
+        identity,
+    })?;
+    // Another program may have written or replaced the file while we worked on the copy:
+    // compare everything the file system says about it, as late as possible.
+    let now = fs::metadata(&real).map_err(io_error(path, "cannot read"))?;
+    let now_stamp = FileStamp::from_metadata(&now);
+    if now_stamp != stamp {
         return Err(TagWriteError::Changed {
             path: path.to_path_buf(),
             since: ChangedSince::Start,
             expected: stamp,
-            found: now,
+            found: now_stamp,
+        });
+    }
+    if let Some(detail) = identity.difference(&FileIdentity::from_metadata(&now)) {
+        return Err(TagWriteError::Replaced {
+            path: path.to_path_buf(),
+            detail,
         });
     }
     inject(fault, Fault::BeforeRename, path)?;
@@ -580,7 +861,7 @@ fn apply_inner(
     ))?;
     // The rename is done; a failure to flush the folder does not undo it.
     let _ = atomic::sync_dir(dir);
-    let after = FileStamp::of(&real).map_err(io_error(path, "cannot read"))?;
+    let after = FileIdentity::of(&real).map_err(io_error(path, "cannot read"))?;
     Ok(AppliedChange {
         path: path.to_path_buf(),
         field: field.clone(),
@@ -589,7 +870,12 @@ fn apply_inner(
         location,
         written: true,
         before: stamp,
-        after,
+        after: FileStamp {
+            size: after.size,
+            mtime_ns: after.mtime_ns,
+        },
+        identity: after,
+        not_kept,
     })
 }
 
@@ -631,6 +917,13 @@ fn check_file(
             path: path.to_path_buf(),
         });
     }
+    let links = FileIdentity::from_metadata(&metadata).links;
+    if links > 1 {
+        return Err(TagWriteError::HardLinked {
+            path: path.to_path_buf(),
+            links,
+        });
+    }
     let stamp = FileStamp::from_metadata(&metadata);
     if let Some(expected) = options.expected {
         if expected != stamp {
@@ -643,6 +936,17 @@ fn check_file(
         }
     }
     Ok((metadata, stamp))
+}
+
+/// [`Fault::CorruptAudio`].
+fn flip_middle_byte(file: &mut fs::File) -> std::io::Result<()> {
+    use std::io::{Read, Seek, SeekFrom, Write};
+    let middle = file.metadata()?.len() / 2;
+    let mut byte = [0u8];
+    file.seek(SeekFrom::Start(middle))?;
+    file.read_exact(&mut byte)?;
+    file.seek(SeekFrom::Start(middle))?;
+    file.write_all(&[byte[0] ^ 0xff])
 }
 
 fn inject(fault: Option<Fault>, here: Fault, path: &Path) -> Result<()> {

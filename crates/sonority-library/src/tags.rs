@@ -99,8 +99,22 @@ impl Tags {
 /// comes first, the others fill what it lacks (e.g. ID3v1 behind ID3v2).
 ///
 /// Errors ([`LibraryError::Tags`]) are meant to become warnings: a track is never rejected
-/// because of its tags.
+/// because of its tags. A panic inside lofty (a bug, on damaged data) is such an error too.
 pub fn read_tags(path: &Path) -> Result<Tags> {
+    match std::panic::catch_unwind(|| read_tags_unguarded(path)) {
+        Ok(result) => result,
+        Err(panic) => Err(LibraryError::Tags {
+            path: path.to_path_buf(),
+            message: format!(
+                "the tag reader crashed: {}",
+                crate::pipeline::panic_message(panic.as_ref())
+            ),
+        }),
+    }
+}
+
+fn read_tags_unguarded(path: &Path) -> Result<Tags> {
+    crate::failpoint::lofty_panic(path);
     let tags_error = |message: String| LibraryError::Tags {
         path: path.to_path_buf(),
         message,

@@ -74,6 +74,131 @@ fn empty_file_is_migrated_from_version_0() {
     assert!(store.tracks().expect("tracks").is_empty());
 }
 
+/// A version 2 library (before the tag history became a write-ahead record) is migrated:
+/// its rows count as completed tag writes, with no identity, and undo can follow them.
+#[test]
+fn version_2_tag_history_is_migrated() {
+    use sonority_library::store::{TagWriteKind, TagWriteState, MIGRATIONS};
+    let lib = Library::new();
+    fs::create_dir_all(lib.db.parent().expect("parent")).expect("mkdir");
+    {
+        let conn = Connection::open(&lib.db).expect("sqlite");
+        for sql in &MIGRATIONS[..2] {
+            conn.execute_batch(sql).expect("old migration");
+        }
+        conn.pragma_update(
+            None,
+            "application_id",
+            sonority_library::store::APPLICATION_ID,
+        )
+        .expect("app id");
+        conn.pragma_update(None, "user_version", 2)
+            .expect("version");
+        conn.execute_batch(
+            "INSERT INTO tracks (id, path, size, mtime_ns, analysis_version, analyzed_at) \
+                 VALUES (7, '/music/a.flac', 10, 20, 'v', 30); \
+             INSERT INTO tag_history (track_id, path, field, previous_value, new_value, \
+                 written_at) VALUES (7, '/music/a.flac', 'grouping', 'mine', 'cluster', 40);",
+        )
+        .expect("v2 rows");
+    }
+    let store = lib.store();
+    assert_eq!(store.schema_version().expect("version"), SCHEMA_VERSION);
+    const { assert!(SCHEMA_VERSION >= 3) };
+    let history = store.field_history("grouping").expect("history");
+    assert_eq!(history.len(), 1);
+    let row = &history[0];
+    assert_eq!(row.track, Some(7));
+    assert_eq!(row.previous.as_deref(), Some("mine"));
+    assert_eq!(row.new.as_deref(), Some("cluster"));
+    assert_eq!(row.state, TagWriteState::Done);
+    assert_eq!(row.kind, TagWriteKind::Tag);
+    assert_eq!(row.identity, None);
+    drop(store);
+    let conn = Connection::open(&lib.db).expect("sqlite");
+    let integrity: String = conn
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .expect("integrity");
+    assert_eq!(integrity, "ok");
+    // The new columns refuse values outside their sets.
+    assert!(conn
+        .execute("UPDATE tag_history SET state = 'bogus'", [])
+        .is_err());
+}
+
+/// A write is recorded as pending and committed before the file is replaced, then marked
+/// done (or abandoned); an undo's rows are marked undone only once the undo is complete.
+#[test]
+fn pending_tag_writes_are_completed_or_abandoned() {
+    use sonority_library::store::{PendingTagWrite, TagWriteKind, TagWriteState};
+    let lib = Library::new();
+    let mut store = lib.store();
+    let write = |kind, previous: &str, new: &str, undoes: Vec<i64>| PendingTagWrite {
+        track: None,
+        path: "/music/x.mp3".into(),
+        field: "grouping".into(),
+        previous: Some(previous.into()),
+        new: Some(new.into()),
+        kind,
+        clustering: None,
+        undoes,
+    };
+    let tag = store
+        .begin_tag_write(&write(TagWriteKind::Tag, "mine", "A", vec![]))
+        .expect("begin");
+    // Committed before the caller goes on: another connection sees it.
+    {
+        let conn = Connection::open(&lib.db).expect("sqlite");
+        let state: String = conn
+            .query_row("SELECT state FROM tag_history WHERE id = ?1", [tag], |r| {
+                r.get(0)
+            })
+            .expect("row");
+        assert_eq!(state, "pending");
+    }
+    store
+        .complete_tag_write(tag, (1, 2), 3, 4)
+        .expect("complete");
+    let undo = store
+        .begin_tag_write(&write(TagWriteKind::Undo, "A", "mine", vec![tag]))
+        .expect("begin undo");
+    let states = |store: &Store| -> Vec<(TagWriteState, Option<i64>)> {
+        store
+            .field_history("grouping")
+            .expect("history")
+            .into_iter()
+            .map(|e| (e.state, e.undone_by))
+            .collect()
+    };
+    assert_eq!(
+        states(&store),
+        [
+            (TagWriteState::Done, Some(undo)),
+            (TagWriteState::Pending, None)
+        ]
+    );
+    // An undo that did not happen frees the row it meant to restore.
+    store.abandon_tag_write(undo).expect("abandon");
+    assert_eq!(
+        states(&store),
+        [
+            (TagWriteState::Done, None),
+            (TagWriteState::Abandoned, None)
+        ]
+    );
+    let undo = store
+        .begin_tag_write(&write(TagWriteKind::Undo, "A", "mine", vec![tag]))
+        .expect("begin undo");
+    store
+        .complete_tag_write(undo, (1, 5), 3, 4)
+        .expect("complete");
+    let history = store.field_history("grouping").expect("history");
+    assert_eq!(history[0].state, TagWriteState::Undone);
+    assert_eq!(history[0].identity, Some((1, 2)));
+    assert_eq!(history[2].state, TagWriteState::Done);
+    assert_eq!(history[2].kind, TagWriteKind::Undo);
+}
+
 #[test]
 fn newer_schema_is_refused() {
     let lib = Library::new();
@@ -416,4 +541,94 @@ fn in_memory_store_works() {
     let store = Store::open_in_memory().expect("memory");
     assert_eq!(store.schema_version().expect("v"), SCHEMA_VERSION);
     assert!(store.features_table("x").expect("q").is_none());
+}
+
+/// Forget only what is really gone: an empty root (an unmounted drive's mount point), a root
+/// whose every known file is gone, a missing or unreadable root forget nothing and say so;
+/// a partly vanished library forgets its missing files; `force_forget` forgets all.
+#[test]
+fn an_empty_or_vanished_root_forgets_nothing() {
+    use sonority_library::WithheldReason;
+    let lib = Library::small();
+    let mut store = lib.store();
+    let first = run(&mut store, &lib.root, &options());
+    let known = store.tracks().expect("tracks").len();
+    assert!(known >= 10, "{known}");
+    assert_eq!(first.report.forget_withheld, None);
+
+    // The drive is not mounted: the mount point is an empty folder.
+    let away = lib.dir.path().join("away");
+    fs::rename(&lib.root, &away).expect("unmount");
+    fs::create_dir(&lib.root).expect("empty mount point");
+    let empty = run(&mut store, &lib.root, &options());
+    assert_eq!(empty.report.removed, 0);
+    let withheld = empty.report.forget_withheld.clone().expect("withheld");
+    assert_eq!(withheld.reason, WithheldReason::EmptyRoot);
+    assert_eq!(withheld.missing, known);
+    assert_eq!(store.tracks().expect("tracks").len(), known);
+
+    // Another library is mounted there: none of the known files is found.
+    fs::copy(
+        fixtures().join("synthetic/noise_22k.wav"),
+        lib.root.join("other.wav"),
+    )
+    .expect("copy");
+    let other = run(&mut store, &lib.root, &options());
+    assert_eq!(other.report.removed, 0);
+    let withheld = other.report.forget_withheld.clone().expect("withheld");
+    assert_eq!(withheld.reason, WithheldReason::NoneFound);
+    assert_eq!(store.tracks().expect("tracks").len(), known + 1);
+    fs::remove_file(lib.root.join("other.wav")).expect("rm");
+    run(&mut store, &lib.root, &options());
+
+    // The root is gone altogether: the run fails and forgets nothing.
+    fs::remove_dir(&lib.root).expect("rmdir");
+    let cancel = std::sync::atomic::AtomicBool::new(false);
+    let err =
+        sonority_library::analyze_library(&mut store, &lib.root, &options(), &mut |_| {}, &cancel)
+            .expect_err("missing root");
+    assert!(matches!(err, LibraryError::Root { .. }), "{err:?}");
+    assert_eq!(store.tracks().expect("tracks").len(), known + 1);
+
+    // Mounted again, minus one file: that one is forgotten (and the stray one).
+    fs::rename(&away, &lib.root).expect("mount");
+    fs::remove_file(lib.root.join("synthetic/noise_22k.wav")).expect("rm");
+    let partial = run(&mut store, &lib.root, &options());
+    assert_eq!(partial.report.removed, 2);
+    assert_eq!(partial.report.forget_withheld, None);
+    assert_eq!(store.tracks().expect("tracks").len(), known - 1);
+
+    // An unreadable root (when permissions are enforced) forgets nothing either.
+    #[cfg(unix)]
+    if !permissions_ignored(lib.dir.path()) {
+        use std::os::unix::fs::PermissionsExt;
+        fs::set_permissions(&lib.root, fs::Permissions::from_mode(0o000)).expect("chmod");
+        let locked = run(&mut store, &lib.root, &options());
+        fs::set_permissions(&lib.root, fs::Permissions::from_mode(0o755)).expect("chmod");
+        assert_eq!(locked.report.removed, 0);
+        assert_eq!(store.tracks().expect("tracks").len(), known - 1);
+    }
+
+    // The user really removed everything: forced, it is forgotten.
+    for entry in fs::read_dir(&lib.root).expect("read dir") {
+        let path = entry.expect("entry").path();
+        if path.is_dir() && !path.is_symlink() {
+            fs::remove_dir_all(&path).expect("rm -r");
+        } else {
+            fs::remove_file(&path).expect("rm");
+        }
+    }
+    let kept = run(&mut store, &lib.root, &options());
+    assert_eq!(kept.report.removed, 0);
+    assert!(kept.report.forget_withheld.is_some());
+    let forced = run(
+        &mut store,
+        &lib.root,
+        &sonority_library::AnalyzeOptions {
+            force_forget: true,
+            ..options()
+        },
+    );
+    assert_eq!(forced.report.removed, known - 1);
+    assert!(store.tracks().expect("tracks").is_empty());
 }

@@ -53,6 +53,7 @@ pub fn library_error(py: Python<'_>, e: &LibraryError) -> PyErr {
         LibraryError::Database { path, .. }
         | LibraryError::Corrupt { path, .. }
         | LibraryError::ReadOnly { path, .. }
+        | LibraryError::Busy { path, .. }
         | LibraryError::Foreign { path }
         | LibraryError::InvalidData { path, .. } => ("DatabaseError", Some(path)),
         LibraryError::SchemaTooNew { path, .. } => ("SchemaVersionError", Some(path)),

@@ -4,7 +4,10 @@ use crate::{db, interrupt, progress::AnalysisProgress};
 use anyhow::{Context, Result};
 use clap::Args;
 use sonority_features::Decoder;
-use sonority_library::{analyze_library, AnalyzeOptions, AnalyzeReport, Store};
+use sonority_library::{
+    analyze_library, shown, shown_text, AnalyzeOptions, AnalyzeReport, ForgetWithheld, Store,
+    WithheldReason,
+};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -34,6 +37,11 @@ pub struct AnalyzeArgs {
     /// recorded as failed and the run goes on. 0 waits forever.
     #[arg(long, value_name = "SECONDS", default_value_t = 600)]
     pub file_timeout: u64,
+    /// Forget the tracks stored under DIR whose files are gone even when none of them was
+    /// found (by default such a run forgets nothing: an empty folder is more likely a drive
+    /// that is not mounted than a library you deleted).
+    #[arg(long)]
+    pub force_forget: bool,
     /// Print only failures and the final summary.
     #[arg(long, short = 'q')]
     pub quiet: bool,
@@ -106,6 +114,20 @@ fn needs_ffmpeg_line(report: &AnalyzeReport) -> Option<String> {
     })
 }
 
+/// The warning for tracks kept although their files were not found.
+fn forget_warning(root: &Path, withheld: &ForgetWithheld) -> String {
+    let what = match withheld.reason {
+        WithheldReason::EmptyRoot => "holds no audio file at all",
+        WithheldReason::NoneFound => "holds none of the files sonority knows there",
+    };
+    format!(
+        "warning: {} {what}: kept the {} track(s) stored under it instead of forgetting them \
+         (is the drive mounted?). If you really removed them, run again with --force-forget.",
+        shown(root),
+        withheld.missing
+    )
+}
+
 /// `sonority analyze`.
 #[derive(Debug, Args)]
 pub struct AnalyzeCommand {
@@ -121,7 +143,7 @@ pub fn analyze_into(store: &mut Store, args: &AnalyzeArgs) -> Result<AnalyzeRepo
     if !args.dir.is_dir() {
         anyhow::bail!(
             "{} is not a folder: give the folder that holds your music",
-            args.dir.display()
+            sonority_library::shown(&args.dir)
         );
     }
     let cancel = interrupt::cancel_flag();
@@ -134,7 +156,7 @@ pub fn analyze_into(store: &mut Store, args: &AnalyzeArgs) -> Result<AnalyzeRepo
         &cancel,
     );
     display.finish();
-    report.with_context(|| format!("analysing {}", args.dir.display()))
+    report.with_context(|| format!("analysing {}", sonority_library::shown(&args.dir)))
 }
 
 impl AnalyzeArgs {
@@ -143,6 +165,7 @@ impl AnalyzeArgs {
         let mut options = AnalyzeOptions {
             jobs: self.jobs,
             retry_failed: self.retry_failed,
+            force_forget: self.force_forget,
             file_timeout: (self.file_timeout > 0).then(|| Duration::from_secs(self.file_timeout)),
             ..AnalyzeOptions::default()
         };
@@ -165,10 +188,13 @@ pub fn print_summary(report: &AnalyzeReport) {
         report.wall_s
     );
     for f in &report.failed {
-        eprintln!("  failed: {}", f.reason);
+        eprintln!("  failed: {}", shown_text(&f.reason));
+    }
+    if let Some(withheld) = &report.forget_withheld {
+        eprintln!("{}", forget_warning(&report.root, withheld));
     }
     for e in &report.scan_errors {
-        eprintln!("  not scanned: {}", e.message);
+        eprintln!("  not scanned: {}", shown_text(&e.message));
     }
     if let Some(line) = needs_ffmpeg_line(report) {
         eprintln!("{line}");
@@ -187,6 +213,7 @@ pub fn print_summary(report: &AnalyzeReport) {
 /// `sonority analyze`.
 pub fn run(cmd: &AnalyzeCommand, db_arg: Option<&Path>) -> Result<()> {
     let mut store = db::open(db_arg)?;
+    let _lock = db::lock_for_writing(&store)?;
     let report = analyze_into(&mut store, &cmd.analyze)?;
     print_summary(&report);
     if cmd.json {

@@ -210,6 +210,7 @@ pub fn print_table(overview: &Overview) {
 /// `sonority cluster`.
 pub fn run(cmd: &ClusterCommand, db_arg: Option<&Path>) -> Result<()> {
     let mut store = db::open_existing(db_arg)?;
+    let _lock = db::lock_for_writing(&store)?;
     let outcome = cluster_store(&mut store, &cmd.cluster)?;
     let overview = Overview::of(&store, &outcome)?;
     if cmd.json {

@@ -47,11 +47,11 @@ pub fn run(cmd: &ExportCommand, db_arg: Option<&Path>) -> Result<()> {
         Some(path) => {
             let mut file = std::io::BufWriter::new(
                 std::fs::File::create(path)
-                    .with_context(|| format!("creating {}", path.display()))?,
+                    .with_context(|| format!("creating {}", sonority_library::shown(path)))?,
             );
             let rows = export(&store, &options, &mut file)?;
             file.flush()
-                .with_context(|| format!("writing {}", path.display()))?;
+                .with_context(|| format!("writing {}", sonority_library::shown(path)))?;
             rows
         }
         None => {

@@ -52,7 +52,11 @@ pub fn run(args: &FeaturesArgs) -> Result<ExitCode> {
         match analyze_file_with(path, &config, detail) {
             Ok(analysis) => {
                 for w in &analysis.warnings {
-                    eprintln!("sonority: warning: {}: {}", path.display(), w.message);
+                    eprintln!(
+                        "sonority: warning: {}: {}",
+                        sonority_library::shown(path),
+                        w.message
+                    );
                 }
                 if args.json {
                     writeln!(out, "{}", file_analysis_to_json(&analysis, args.frames))?;
@@ -64,7 +68,7 @@ pub fn run(args: &FeaturesArgs) -> Result<ExitCode> {
                 failed += 1;
                 eprintln!("sonority: {e}");
                 if args.json {
-                    let line = json!({"file": path.display().to_string(), "error": e.to_string()});
+                    let line = json!({"file": sonority_library::shown(path).to_string(), "error": e.to_string()});
                     writeln!(out, "{line}")?;
                 }
             }
@@ -81,7 +85,7 @@ pub fn run(args: &FeaturesArgs) -> Result<ExitCode> {
 fn write_human(out: &mut impl Write, a: &FileAnalysis) -> io::Result<()> {
     let s = &a.analysis.summary;
     let src = &a.source;
-    writeln!(out, "{}", a.path.display())?;
+    writeln!(out, "{}", sonority_library::shown(&a.path))?;
     writeln!(
         out,
         "  source     {} · {} Hz · {} ch · {:.2} s · decoded by {}",

@@ -29,7 +29,8 @@ pub struct OrganizeCommand {
 pub fn run(cmd: &OrganizeCommand, db_arg: Option<&Path>) -> Result<()> {
     let path = db::db_path(db_arg)?;
     let mut store = db::open(db_arg)?;
-    eprintln!("library database: {}", path.display());
+    let _lock = db::lock_for_writing(&store)?;
+    eprintln!("library database: {}", sonority_library::shown(&path));
     let options = OrganizeOptions {
         analyze: cmd.analyze.options(),
         cluster: cmd.cluster.options(),
@@ -46,8 +47,8 @@ pub fn run(cmd: &OrganizeCommand, db_arg: Option<&Path>) -> Result<()> {
         &cancel,
     );
     display.finish();
-    let organized =
-        organized.with_context(|| format!("organizing {}", cmd.analyze.dir.display()))?;
+    let organized = organized
+        .with_context(|| format!("organizing {}", sonority_library::shown(&cmd.analyze.dir)))?;
     print_summary(&organized.analysis);
     let (Some(outcome), Some(written)) = (&organized.clustering, &organized.playlists) else {
         eprintln!("not clustering an interrupted run: run the same command again to finish");

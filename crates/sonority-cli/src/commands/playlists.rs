@@ -44,7 +44,7 @@ pub fn print_report(report: &PlaylistReport, out_dir: &Path) {
     eprintln!(
         "wrote {} playlist(s) into {}{}",
         report.written.len(),
-        out_dir.display(),
+        sonority_library::shown(out_dir),
         if report.removed.is_empty() {
             String::new()
         } else {
@@ -55,7 +55,10 @@ pub fn print_report(report: &PlaylistReport, out_dir: &Path) {
         }
     );
     for w in &report.warnings {
-        eprintln!("  warning: {w}");
+        eprintln!(
+            "  warning: {}",
+            sonority_library::shown_text(&w.to_string())
+        );
     }
 }
 
@@ -65,11 +68,15 @@ pub fn run(cmd: &PlaylistsCommand, db_arg: Option<&Path>) -> Result<()> {
     let options = PlaylistOptions {
         absolute: cmd.absolute,
     };
-    let report = write_cluster_playlists(&store, &cmd.out, &options)
-        .with_context(|| format!("writing playlists into {}", cmd.out.display()))?;
+    let report = write_cluster_playlists(&store, &cmd.out, &options).with_context(|| {
+        format!(
+            "writing playlists into {}",
+            sonority_library::shown(&cmd.out)
+        )
+    })?;
     print_report(&report, &cmd.out);
     for p in &report.written {
-        println!("{}", p.display());
+        println!("{}", sonority_library::shown(p));
     }
     Ok(())
 }

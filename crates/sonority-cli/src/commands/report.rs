@@ -46,10 +46,10 @@ pub fn run(cmd: &ReportCommand, db_arg: Option<&Path>) -> Result<()> {
         ..ReportOptions::default()
     };
     let summary = build_report(&store, &cmd.out, &options)
-        .with_context(|| format!("writing the report {}", cmd.out.display()))?;
+        .with_context(|| format!("writing the report {}", sonority_library::shown(&cmd.out)))?;
     eprintln!(
         "wrote {} ({} tracks in {} clusters, map: {}, {:.1} MB)",
-        summary.path.display(),
+        sonority_library::shown(&summary.path),
         summary.tracks,
         summary.clusters,
         summary.map_method,
@@ -60,9 +60,9 @@ pub fn run(cmd: &ReportCommand, db_arg: Option<&Path>) -> Result<()> {
     }
     if let Some(dir) = &cmd.svg {
         let svgs = write_svgs(&store, dir, &options)
-            .with_context(|| format!("writing pictures into {}", dir.display()))?;
+            .with_context(|| format!("writing pictures into {}", sonority_library::shown(dir)))?;
         for f in &svgs.files {
-            eprintln!("wrote {}", f.display());
+            eprintln!("wrote {}", sonority_library::shown(f));
         }
         for s in &svgs.skipped {
             eprintln!("  not written: {s}");

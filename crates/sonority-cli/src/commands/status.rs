@@ -3,6 +3,7 @@
 use crate::db;
 use anyhow::Result;
 use clap::Args;
+use sonority_library::{shown, shown_text};
 use std::path::Path;
 
 /// `sonority status`.
@@ -29,7 +30,7 @@ pub fn status(cmd: &StatusCommand, db_arg: Option<&Path>) -> Result<()> {
         println!("{}", serde_json::to_string_pretty(&s)?);
         return Ok(());
     }
-    println!("database   {}", s.path.display());
+    println!("database   {}", shown(&s.path));
     println!("schema     {}", s.schema_version);
     println!(
         "tracks     {} ({} analysed, {} failed)",
@@ -72,8 +73,11 @@ pub fn errors(cmd: &ErrorsCommand, db_arg: Option<&Path>) -> Result<()> {
         println!("no failed files");
     }
     for t in &failed {
-        println!("{}", t.path.display());
-        println!("    {}", t.error.as_deref().unwrap_or("unknown error"));
+        println!("{}", shown(&t.path));
+        println!(
+            "    {}",
+            shown_text(t.error.as_deref().unwrap_or("unknown error"))
+        );
     }
     Ok(())
 }

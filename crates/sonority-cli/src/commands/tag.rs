@@ -1,10 +1,12 @@
 //! `sonority tag`: write each track's cluster name into a tag field (opt-in), or undo it.
 
-use crate::db;
+use crate::{db, interrupt};
 use anyhow::{Context, Result};
 use clap::Args;
 use sonority_library::tag_write::TagField;
-use sonority_library::{tag_clusters, undo_tags, TagOutcome, TagRunOptions};
+use sonority_library::{
+    shown, shown_text, tag_clusters, undo_tags, TagFileReport, TagOutcome, TagRunOptions,
+};
 use std::path::Path;
 
 /// `sonority tag`.
@@ -13,7 +15,8 @@ use std::path::Path;
 /// (a temporary copy is written, verified and renamed over the original) and keeps the audio
 /// and every other tag byte for byte. The previous value is kept in the database: `--undo`
 /// restores it. Read-only files, files changed since they were analysed and formats that
-/// cannot be written safely are skipped with a message.
+/// cannot be written safely are skipped with a message. The previous value is committed to
+/// the database before the file is replaced, and Ctrl-C stops after the file in progress.
 #[derive(Debug, Args)]
 pub struct TagCommand {
     /// The field: `grouping` (ID3 TIT1, Vorbis GROUPING, MP4 ©grp; what players show as
@@ -26,7 +29,9 @@ pub struct TagCommand {
     /// Show what would change and write nothing.
     #[arg(long)]
     pub dry_run: bool,
-    /// Restore the values the field had before sonority wrote it.
+    /// Restore the values the field had before sonority wrote it (before its latest write,
+    /// following back through its own consecutive writes), in every file whose field still
+    /// holds what sonority wrote; a value changed since is left alone and reported.
     #[arg(long)]
     pub undo: bool,
     /// Let written files take the current time as modification time (default: keep theirs).
@@ -41,45 +46,65 @@ pub struct TagCommand {
 pub fn run(cmd: &TagCommand, db_arg: Option<&Path>) -> Result<()> {
     let field = TagField::parse(&cmd.field).with_context(|| format!("--field {}", cmd.field))?;
     let mut store = db::open_existing(db_arg)?;
+    let _lock = if cmd.dry_run {
+        None
+    } else {
+        Some(db::lock_for_writing(&store)?)
+    };
     let options = TagRunOptions {
         field,
         dry_run: cmd.dry_run,
         preserve_mtime: !cmd.touch,
         family: cmd.family,
     };
-    let reports = if cmd.undo {
-        undo_tags(&mut store, &options)?
-    } else {
-        tag_clusters(&mut store, &options)?
-    };
+    let cancel = interrupt::cancel_flag_after_file();
     let (mut written, mut unchanged, mut skipped) = (0, 0, 0);
-    for r in &reports {
+    let mut json_error = None;
+    let mut show = |r: &TagFileReport| {
         if cmd.json {
-            println!("{}", serde_json::to_string(r)?);
+            match serde_json::to_string(r) {
+                Ok(line) => println!("{line}"),
+                Err(e) => json_error = Some(e),
+            }
         }
         match &r.outcome {
             TagOutcome::Written {
                 previous,
                 new,
                 location,
+                not_kept,
             } => {
                 written += 1;
                 if !cmd.json {
                     println!(
                         "{} {}: {:?} -> {:?} ({location})",
                         if cmd.dry_run { "would write" } else { "wrote" },
-                        r.path.display(),
+                        shown(&r.path),
                         previous.as_deref().unwrap_or(""),
                         new.as_deref().unwrap_or("")
                     );
+                }
+                for what in not_kept {
+                    eprintln!("warning: {}: {}", shown(&r.path), shown_text(what));
                 }
             }
             TagOutcome::Unchanged => unchanged += 1,
             TagOutcome::Skipped { reason } => {
                 skipped += 1;
-                eprintln!("skipped: {reason}");
+                eprintln!("skipped: {}", shown_text(reason));
             }
         }
+    };
+    let run = if cmd.undo {
+        undo_tags(&mut store, &options, &cancel, &mut show)?
+    } else {
+        tag_clusters(&mut store, &options, &cancel, &mut show)?
+    };
+    if let Some(e) = json_error {
+        return Err(e.into());
+    }
+    for note in &run.recovered {
+        eprintln!("recovered: {}", shown_text(note));
     }
     eprintln!(
         "{} {written} file(s), {unchanged} already up to date, {skipped} skipped",
@@ -89,5 +114,13 @@ pub fn run(cmd: &TagCommand, db_arg: Option<&Path>) -> Result<()> {
             (false, false) => "tagged",
         }
     );
+    if run.cancelled {
+        eprintln!(
+            "stopped early (Ctrl-C): {} file(s) not done; every file is either written and \
+             recorded or untouched — run `sonority tag{}` again to finish",
+            run.not_done,
+            if cmd.undo { " --undo" } else { "" }
+        );
+    }
     Ok(())
 }

@@ -3,7 +3,7 @@
 
 use super::{count, invalid_data, map_db_error, now_s, Store, TrackId};
 use crate::error::{LibraryError, Result};
-use rusqlite::{params, OptionalExtension, Row};
+use rusqlite::{params, OptionalExtension, Row, TransactionBehavior};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -134,7 +134,10 @@ impl Store {
         let path = self.path.clone();
         let err = |e| map_db_error(&path, e);
         let json = |v: &Value| v.to_string();
-        let tx = self.conn.transaction().map_err(err)?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(err)?;
         tx.execute(
             "INSERT INTO clusterings (created_at, algorithm, analysis_version, selection, params, \
                  k, quality, sweep, model) \

@@ -11,7 +11,7 @@ pub const APPLICATION_ID: i32 = 0x736F_6E6F;
 
 /// The migrations, in order: `MIGRATIONS[i]` brings version `i` to `i + 1`. Never edit one
 /// that has shipped; append a new one.
-pub const MIGRATIONS: &[&str] = &[V1, V2];
+pub const MIGRATIONS: &[&str] = &[V1, V2, V3];
 
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
@@ -117,4 +117,22 @@ CREATE TABLE families (
     y             REAL,
     PRIMARY KEY (clustering_id, family_id)
 ) WITHOUT ROWID;
+"#;
+
+/// Version 3: the tag history becomes a write-ahead record. A row is committed as `pending`
+/// (durably) before the file is replaced and marked `done` after; `undone` once an undo
+/// restored what it replaced, `abandoned` when the write never happened. `kind` tells a
+/// tag write from an undo; `dev`/`ino` are the file's identity after the write (a rename
+/// gives a new inode), so undo finds the file by path or by identity, with or without its
+/// track; `undone_by` links the rows an undo is restoring to the undo's own row.
+const V3: &str = r#"
+ALTER TABLE tag_history ADD COLUMN state TEXT NOT NULL DEFAULT 'done'
+    CHECK (state IN ('pending', 'done', 'undone', 'abandoned'));
+ALTER TABLE tag_history ADD COLUMN kind TEXT NOT NULL DEFAULT 'tag'
+    CHECK (kind IN ('tag', 'undo'));
+ALTER TABLE tag_history ADD COLUMN dev INTEGER;
+ALTER TABLE tag_history ADD COLUMN ino INTEGER;
+ALTER TABLE tag_history ADD COLUMN undone_by INTEGER;
+CREATE INDEX tag_history_path ON tag_history(path, field);
+CREATE INDEX tag_history_state ON tag_history(state);
 "#;

@@ -6,7 +6,7 @@ use super::{encode_vector, invalid_data, map_db_error, now_s, Store};
 use crate::error::{LibraryError, Result};
 use crate::scan::ScannedFile;
 use crate::tags::Tags;
-use rusqlite::{params, OptionalExtension};
+use rusqlite::{params, OptionalExtension, TransactionBehavior};
 use sonority_features::{DecodeWarning, Decoder, FeatureLayout, SourceInfo};
 
 /// The result of analysing one file, as the pipeline hands it to the writer.
@@ -47,7 +47,10 @@ impl Store {
         let path = self.path.clone();
         let err = |e| map_db_error(&path, e);
         let json = serde_json::to_string(layout).map_err(|e| self.invalid("feature layout", e))?;
-        let tx = self.conn.transaction().map_err(err)?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(err)?;
         let existing: Option<(i64, String)> = tx
             .query_row(
                 "SELECT id, layout FROM feature_layouts WHERE analysis_version = ?1",
@@ -92,7 +95,10 @@ impl Store {
         let path = self.path.clone();
         let err = |e| map_db_error(&path, e);
         let analyzed_at = now_s();
-        let tx = self.conn.transaction().map_err(err)?;
+        let tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)
+            .map_err(err)?;
         {
             let mut upsert = tx
                 .prepare_cached(

@@ -87,6 +87,7 @@ enum Family {
 /// Parses `file` (from its start), recognising the format from the content. `path` is only
 /// for messages.
 pub(super) fn read(file: &mut File, path: &Path) -> Result<Audio> {
+    crate::failpoint::lofty_panic(path);
     let io = |source| TagWriteError::Io {
         path: path.to_path_buf(),
         action: "cannot read",
