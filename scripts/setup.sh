@@ -3,13 +3,13 @@
 # Ubuntu: cmake (the bundled libopus is built with it) and a C compiler; with --test also the
 # programs the tests drive (mpv, a real player that parses our playlists; ffmpeg, which makes
 # the per-format files of the tag-writing tests; Chromium and ChromeDriver for the HTML
-# report; python3-venv for the Python package's test venv). Does nothing for what is already
-# installed.
+# report; a Java 17 runtime for the Spark job's local-cluster test; python3-venv for the
+# Python tests' venv). Does nothing for what is already installed.
 set -euo pipefail
 
 want=(cmake gcc)
 if [[ "${1:-}" == "--test" ]]; then
-  want+=(mpv chromium chromium-driver ffmpeg python3-venv)
+  want+=(mpv chromium chromium-driver ffmpeg python3-venv openjdk-17-jre-headless)
 fi
 
 missing=()

@@ -70,7 +70,7 @@ enum Command {
     /// Homogeneity, completeness, V-measure and the cluster x genre table against the files'
     /// genre tags or a CSV of path,label.
     Evaluate(commands::evaluate::EvaluateCommand),
-    /// Per track its path, tags, cluster and every named feature, as CSV or JSON.
+    /// Per track its path, tags, cluster and every named feature, as CSV, JSON or Parquet.
     Export(commands::export::ExportCommand),
     /// One self-contained HTML page to see and hear the clusters (and SVG pictures).
     Report(commands::report::ReportCommand),

@@ -258,6 +258,15 @@ pub enum LibraryError {
         /// What the plotting library said.
         detail: String,
     },
+    /// A Parquet export could not be encoded or written.
+    #[error("writing Parquet to {}: {source}", path.display())]
+    Parquet {
+        /// The output file (`<export output>` for a stream).
+        path: PathBuf,
+        /// What the Parquet writer said.
+        #[source]
+        source: parquet::errors::ParquetError,
+    },
 }
 
 /// The result type of this crate.

@@ -1,6 +1,8 @@
 //! Exports: per track its path, tags, family and cluster (playlist) id and name, and every named feature dim, as
 //! CSV (one header row, comma-separated, RFC 4180 quoting: `pandas.read_csv` reads it as it
-//! is) or JSON (an array of flat objects: `pandas.read_json` reads it as it is).
+//! is), JSON (an array of flat objects: `pandas.read_json` reads it as it is) or Parquet (the
+//! same columns, typed: pandas, polars, DuckDB and Spark read it as it is; see
+//! [`export_parquet`]).
 //!
 //! CSV text cells (path, tags, family and cluster names, codec) that a spreadsheet would take
 //! for a formula (they start with `=`, `+`, `-`, `@`, a tab or a carriage return: OWASP's
@@ -10,8 +12,17 @@
 use crate::error::{LibraryError, Result};
 use crate::latest::LatestClustering;
 use crate::store::Store;
+use parquet::basic::{Compression, LogicalType, Repetition, Type as PhysicalType};
+use parquet::data_type::{ByteArray, ByteArrayType, DoubleType, Int64Type};
+use parquet::file::properties::WriterProperties;
+use parquet::file::writer::{
+    SerializedColumnWriter, SerializedFileWriter, SerializedRowGroupWriter,
+};
+use parquet::schema::types::Type as ParquetType;
 use serde_json::{Map, Value};
 use std::io::Write;
+use std::path::Path;
+use std::sync::Arc;
 
 /// Output format of [`export`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -20,6 +31,8 @@ pub enum ExportFormat {
     Csv,
     /// A JSON array of objects.
     Json,
+    /// Apache Parquet, typed columns (see [`export_parquet`]). Binary: write it to a file.
+    Parquet,
 }
 
 /// What [`export`] writes.
@@ -53,25 +66,103 @@ pub fn neutralise_csv_text(cell: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
-/// The fixed columns before the feature dims.
-const COLUMNS: [&str; 12] = [
-    "path",
-    "artist",
-    "album",
-    "title",
-    "genre",
-    "duration_s",
-    "family_id",
-    "family_name",
-    "cluster_id",
-    "cluster_name",
-    "cluster_distance",
-    "codec",
+/// The type of a fixed column (the feature dims are all floats).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    /// UTF-8 text.
+    Text,
+    /// A 64-bit float.
+    Float,
+    /// A 64-bit integer id.
+    Int,
+}
+
+/// The fixed columns before the feature dims, with their types. Only `path` is never empty.
+const COLUMNS: [(&str, Kind); 12] = [
+    ("path", Kind::Text),
+    ("artist", Kind::Text),
+    ("album", Kind::Text),
+    ("title", Kind::Text),
+    ("genre", Kind::Text),
+    ("duration_s", Kind::Float),
+    ("family_id", Kind::Int),
+    ("family_name", Kind::Text),
+    ("cluster_id", Kind::Int),
+    ("cluster_name", Kind::Text),
+    ("cluster_distance", Kind::Float),
+    ("codec", Kind::Text),
 ];
+
+/// One exported track: the fixed columns (strings, numbers or nulls, in [`COLUMNS`] order)
+/// and the feature values.
+type Record = (Vec<Value>, Vec<f64>);
 
 /// Writes every clustered track of the latest clustering to `out` as `options` say; returns
 /// the row count.
+///
+/// [`ExportFormat::Parquet`] is assembled in memory before it is written to `out`; to write a
+/// file, [`export_parquet`] streams it and replaces the file only when it is complete.
 pub fn export(store: &Store, options: &ExportOptions, out: &mut dyn Write) -> Result<usize> {
+    let (dims, records) = collect(store)?;
+    let io = |source| LibraryError::Io {
+        path: "<export output>".into(),
+        source,
+    };
+    match options.format {
+        ExportFormat::Csv => write_csv(out, &dims, &records, options.raw_csv).map_err(io)?,
+        ExportFormat::Json => write_json(out, &dims, &records).map_err(io)?,
+        ExportFormat::Parquet => {
+            let bytes = write_parquet(Vec::new(), &dims, &records).map_err(|source| {
+                LibraryError::Parquet {
+                    path: "<export output>".into(),
+                    source,
+                }
+            })?;
+            out.write_all(&bytes)
+                .and_then(|()| out.flush())
+                .map_err(io)?;
+        }
+    }
+    Ok(records.len())
+}
+
+/// Writes every clustered track of the latest clustering to the Parquet file `path`; returns
+/// the row count.
+///
+/// The columns are those of the CSV export, in the same order, typed: `path` a required
+/// string, the tags, `family_name`, `cluster_name` and `codec` optional strings,
+/// `duration_s` and `cluster_distance` optional float64, `family_id` and `cluster_id`
+/// optional int64, and one required float64 column per feature dim. Text is written as
+/// stored (the CSV's formula neutralising is for spreadsheets and does not apply). Snappy
+/// compressed. The file is written to a temporary name next to `path` and renamed over it
+/// when complete, so a failed export leaves an existing `path` as it was.
+pub fn export_parquet(store: &Store, path: &Path) -> Result<usize> {
+    let (dims, records) = collect(store)?;
+    let io = |source| LibraryError::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    crate::files::write_atomic_with(
+        path,
+        |file| {
+            let out = write_parquet(std::io::BufWriter::new(file), &dims, &records).map_err(
+                |source| LibraryError::Parquet {
+                    path: path.to_path_buf(),
+                    source,
+                },
+            )?;
+            out.into_inner()
+                .map_err(|e| e.into_error())
+                .and_then(|f| f.sync_all())
+                .map_err(io)
+        },
+        io,
+    )?;
+    Ok(records.len())
+}
+
+/// The dim names and one record per track of the latest clustering.
+fn collect(store: &Store) -> Result<(Vec<String>, Vec<Record>)> {
     let latest = LatestClustering::load(store)?;
     let names = latest.names();
     let family_of = latest.family_of_cluster();
@@ -85,7 +176,7 @@ pub fn export(store: &Store, options: &ExportOptions, out: &mut dyn Write) -> Re
         .collect();
     let dims: Vec<String> = latest.table.dims().iter().map(|d| d.name.clone()).collect();
     let data = latest.table.data();
-    let mut records: Vec<(Vec<Value>, Vec<f64>)> = Vec::with_capacity(latest.tracks.len());
+    let mut records: Vec<Record> = Vec::with_capacity(latest.tracks.len());
     for (i, t) in latest.tracks.iter().enumerate() {
         let a = assignment.get(&t.id);
         let cluster_id = a.and_then(|a| a.cluster_id);
@@ -110,27 +201,19 @@ pub fn export(store: &Store, options: &ExportOptions, out: &mut dyn Write) -> Re
         ];
         records.push((fixed, data.row(i).to_vec()));
     }
-    match options.format {
-        ExportFormat::Csv => write_csv(out, &dims, &records, options.raw_csv),
-        ExportFormat::Json => write_json(out, &dims, records),
-    }
-    .map_err(|source| LibraryError::Io {
-        path: "<export output>".into(),
-        source,
-    })?;
-    Ok(latest.tracks.len())
+    Ok((dims, records))
 }
 
 fn write_csv(
     out: &mut dyn Write,
     dims: &[String],
-    records: &[(Vec<Value>, Vec<f64>)],
+    records: &[Record],
     raw: bool,
 ) -> std::io::Result<()> {
     let mut w = csv::Writer::from_writer(out);
     let header = COLUMNS
         .iter()
-        .map(|s| s.to_string())
+        .map(|(s, _)| s.to_string())
         .chain(dims.iter().cloned());
     w.write_record(header)?;
     for (fixed, features) in records {
@@ -151,26 +234,135 @@ fn write_csv(
     w.flush()
 }
 
-fn write_json(
-    out: &mut dyn Write,
-    dims: &[String],
-    records: Vec<(Vec<Value>, Vec<f64>)>,
-) -> std::io::Result<()> {
+fn write_json(out: &mut dyn Write, dims: &[String], records: &[Record]) -> std::io::Result<()> {
     let rows: Vec<Value> = records
-        .into_iter()
+        .iter()
         .map(|(fixed, features)| {
             let mut obj = Map::new();
-            for (k, v) in COLUMNS.iter().zip(fixed) {
-                obj.insert(k.to_string(), v);
+            for ((k, _), v) in COLUMNS.iter().zip(fixed) {
+                obj.insert(k.to_string(), v.clone());
             }
             for (k, v) in dims.iter().zip(features) {
-                obj.insert(k.clone(), num(Some(v)));
+                obj.insert(k.clone(), num(Some(*v)));
             }
             Value::Object(obj)
         })
         .collect();
     serde_json::to_writer(&mut *out, &rows)?;
     out.write_all(b"\n")
+}
+
+/// Rows per Parquet row group: some 200 MB of feature values with the current ~250 dims, a
+/// size every reader handles, and one group for any personal library.
+const ROW_GROUP_ROWS: usize = 100_000;
+
+/// The Parquet schema of an export: [`COLUMNS`] typed by their [`Kind`], then `dims` as
+/// required doubles.
+fn parquet_schema(dims: &[String]) -> parquet::errors::Result<ParquetType> {
+    let column = |name: &str, physical, logical, repetition| {
+        ParquetType::primitive_type_builder(name, physical)
+            .with_logical_type(logical)
+            .with_repetition(repetition)
+            .build()
+            .map(Arc::new)
+    };
+    let mut fields = Vec::with_capacity(COLUMNS.len() + dims.len());
+    for (name, kind) in COLUMNS {
+        let repetition = if name == "path" {
+            Repetition::REQUIRED
+        } else {
+            Repetition::OPTIONAL
+        };
+        fields.push(match kind {
+            Kind::Text => column(
+                name,
+                PhysicalType::BYTE_ARRAY,
+                Some(LogicalType::String),
+                repetition,
+            )?,
+            Kind::Float => column(name, PhysicalType::DOUBLE, None, repetition)?,
+            Kind::Int => column(name, PhysicalType::INT64, None, repetition)?,
+        });
+    }
+    for name in dims {
+        fields.push(column(
+            name,
+            PhysicalType::DOUBLE,
+            None,
+            Repetition::REQUIRED,
+        )?);
+    }
+    ParquetType::group_type_builder("sonority_export")
+        .with_fields(fields)
+        .build()
+}
+
+/// Writes `records` as a Parquet file to `out` and gives `out` back.
+fn write_parquet<W: Write + Send>(
+    out: W,
+    dims: &[String],
+    records: &[Record],
+) -> parquet::errors::Result<W> {
+    let props = WriterProperties::builder()
+        .set_compression(Compression::SNAPPY)
+        .set_created_by(format!("sonority {}", env!("CARGO_PKG_VERSION")))
+        .build();
+    let mut writer =
+        SerializedFileWriter::new(out, Arc::new(parquet_schema(dims)?), Arc::new(props))?;
+    for group in records.chunks(ROW_GROUP_ROWS) {
+        let mut rows = writer.next_row_group()?;
+        for (c, (name, kind)) in COLUMNS.iter().enumerate() {
+            let mut column = next_column(&mut rows, name)?;
+            let cells = group.iter().map(|(fixed, _)| &fixed[c]);
+            // Definition levels: 1 where there is a value, 0 for a null; none for `path`.
+            let levels: Vec<i16> = cells.clone().map(|v| i16::from(!v.is_null())).collect();
+            let levels = (*name != "path").then_some(levels.as_slice());
+            match kind {
+                Kind::Text => {
+                    let values: Vec<ByteArray> = cells
+                        .filter_map(Value::as_str)
+                        .map(ByteArray::from)
+                        .collect();
+                    column
+                        .typed::<ByteArrayType>()
+                        .write_batch(&values, levels, None)?;
+                }
+                Kind::Float => {
+                    let values: Vec<f64> = cells.filter_map(Value::as_f64).collect();
+                    column
+                        .typed::<DoubleType>()
+                        .write_batch(&values, levels, None)?;
+                }
+                Kind::Int => {
+                    let values: Vec<i64> = cells.filter_map(Value::as_i64).collect();
+                    column
+                        .typed::<Int64Type>()
+                        .write_batch(&values, levels, None)?;
+                }
+            }
+            column.close()?;
+        }
+        for (d, name) in dims.iter().enumerate() {
+            let mut column = next_column(&mut rows, name)?;
+            let values: Vec<f64> = group.iter().map(|(_, features)| features[d]).collect();
+            column
+                .typed::<DoubleType>()
+                .write_batch(&values, None, None)?;
+            column.close()?;
+        }
+        rows.close()?;
+    }
+    writer.into_inner()
+}
+
+/// The next column writer of a row group, which the schema says is `name`'s.
+fn next_column<'a, W: Write + Send>(
+    rows: &'a mut SerializedRowGroupWriter<'_, W>,
+    name: &str,
+) -> parquet::errors::Result<SerializedColumnWriter<'a>> {
+    rows.next_column()?.ok_or_else(|| {
+        parquet::errors::ParquetError::General(format!("no column {name} in the schema"))
+    })
 }
 
 fn num(v: Option<f64>) -> Value {

@@ -7,6 +7,7 @@
 //! [`write_atomic`].
 
 use std::ffi::{OsStr, OsString};
+use std::fs::File;
 use std::io::{self, Write};
 use std::path::{Component, Path, PathBuf};
 
@@ -18,11 +19,22 @@ use std::path::{Component, Path, PathBuf};
 /// or followed; it is removed when anything fails. An existing `path` keeps its permissions;
 /// a new one gets `0o666` less the umask, as `File::create` would give it.
 pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    write_atomic_with(path, |mut file| file.write_all(bytes), |e| e)
+}
+
+/// [`write_atomic`] with the content written by `write` into the temporary file (unbuffered:
+/// `write` buffers as it needs), so that a large output is streamed rather than held; `io`
+/// turns the errors of creating, syncing and renaming into the caller's error type.
+pub(crate) fn write_atomic_with<E>(
+    path: &Path,
+    write: impl FnOnce(&File) -> Result<(), E>,
+    io: impl Fn(io::Error) -> E,
+) -> Result<(), E> {
     let name = path.file_name().ok_or_else(|| {
-        io::Error::new(
+        io(io::Error::new(
             io::ErrorKind::InvalidInput,
             format!("{} is not a file name", path.display()),
-        )
+        ))
     })?;
     let dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
@@ -39,14 +51,14 @@ pub(crate) fn write_atomic(path: &Path, bytes: &[u8]) -> io::Result<()> {
         use std::os::unix::fs::PermissionsExt;
         builder.permissions(std::fs::Permissions::from_mode(0o666));
     }
-    let mut tmp = builder.tempfile_in(dir)?;
+    let tmp = builder.tempfile_in(dir).map_err(&io)?;
     if let Some(permissions) = existing {
-        tmp.as_file().set_permissions(permissions)?;
+        tmp.as_file().set_permissions(permissions).map_err(&io)?;
     }
-    tmp.write_all(bytes)?;
-    tmp.as_file().sync_all()?;
+    write(tmp.as_file())?;
+    tmp.as_file().sync_all().map_err(&io)?;
     // On failure the temporary file is dropped, which removes it.
-    tmp.persist(path).map_err(|e| e.error)?;
+    tmp.persist(path).map_err(|e| io(e.error))?;
     Ok(())
 }
 

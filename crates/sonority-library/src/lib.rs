@@ -63,7 +63,7 @@ pub use clustering::{
 };
 pub use error::{LibraryError, Result};
 pub use evaluate::{evaluate, Evaluation, LabelSource};
-pub use export::{export, neutralise_csv_text, ExportFormat, ExportOptions};
+pub use export::{export, export_parquet, neutralise_csv_text, ExportFormat, ExportOptions};
 pub use imported::{model_from_centroids, save_imported_model};
 pub use latest::LatestClustering;
 pub use organize::{organize, OrganizeOptions, Organized, DEFAULT_PLAYLISTS_FOLDER};

@@ -5,41 +5,9 @@
 mod common;
 
 use common::*;
-use lofty::config::WriteOptions;
-use lofty::prelude::*;
-use lofty::tag::Tag;
-use sonority_library::{cluster_library, export, ClusterOptions, ExportFormat, ExportOptions};
+use sonority_library::{export, ExportFormat, ExportOptions};
 
 const FORMULA: &str = "=HYPERLINK(\"http://example.invalid\",\"click\")";
-
-fn set_title(path: &std::path::Path, title: &str) {
-    let mut tagged = lofty::read_from_path(path).expect("lofty reads the fixture");
-    if tagged.primary_tag().is_none() {
-        let kind = tagged.primary_tag_type();
-        tagged.insert_tag(Tag::new(kind));
-    }
-    let tag = tagged.primary_tag_mut().expect("a tag");
-    tag.set_title(title.to_string());
-    tagged
-        .save_to_path(path, WriteOptions::default())
-        .expect("lofty writes the tag");
-}
-
-/// The rows of a CSV export: header and records.
-fn read_csv(bytes: &[u8]) -> (Vec<String>, Vec<Vec<String>>) {
-    let mut r = csv::Reader::from_reader(bytes);
-    let header = r
-        .headers()
-        .expect("header")
-        .iter()
-        .map(String::from)
-        .collect();
-    let rows = r
-        .records()
-        .map(|rec| rec.expect("record").iter().map(String::from).collect())
-        .collect();
-    (header, rows)
-}
 
 #[test]
 fn csv_export_neutralises_formula_cells_unless_raw() {
@@ -47,16 +15,7 @@ fn csv_export_neutralises_formula_cells_unless_raw() {
     assert!(lib.copy("synthetic", "synthetic", |n| n.ends_with(".wav")) >= 4);
     let target = lib.path("synthetic/chord_cmaj_22k.wav");
     set_title(&target, FORMULA);
-    let mut store = lib.store();
-    run(&mut store, &lib.root, &options());
-    cluster_library(
-        &mut store,
-        &ClusterOptions {
-            playlist_size: 4,
-            ..ClusterOptions::default()
-        },
-    )
-    .expect("cluster");
+    let store = analysed_and_clustered(&lib);
 
     let mut safe = Vec::new();
     let n = export(&store, &ExportOptions::new(ExportFormat::Csv), &mut safe).expect("export");

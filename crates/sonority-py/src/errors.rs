@@ -50,6 +50,7 @@ pub fn library_error(py: Python<'_>, e: &LibraryError) -> PyErr {
         LibraryError::Io { path, .. } | LibraryError::Root { path, .. } => {
             ("ReadError", Some(path))
         }
+        LibraryError::Parquet { path, .. } => ("SonorityError", Some(path)),
         LibraryError::Database { path, .. }
         | LibraryError::Corrupt { path, .. }
         | LibraryError::ReadOnly { path, .. }

@@ -321,6 +321,12 @@ impl Library {
         Ok(out)
     }
 
+    /// Writes the latest clustering's tracks to the Parquet file `path`, as `sonority export
+    /// --format parquet -o PATH` does; returns the row count.
+    fn export_parquet(&self, py: Python<'_>, path: PathBuf) -> PyResult<usize> {
+        sonority_library::export_parquet(&self.store(), &path).map_err(|e| library_error(py, &e))
+    }
+
     /// The model of the latest clustering.
     fn model(&self, py: Python<'_>) -> PyResult<Model> {
         let saved = self

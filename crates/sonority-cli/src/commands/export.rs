@@ -1,10 +1,11 @@
-//! `sonority export`: every track with its tags, cluster and features, as CSV or JSON.
+//! `sonority export`: every track with its tags, cluster and features, as CSV, JSON or
+//! Parquet.
 
 use crate::db;
-use anyhow::{Context, Result};
+use anyhow::{bail, Context, Result};
 use clap::{Args, ValueEnum};
-use sonority_library::{export, ExportFormat, ExportOptions};
-use std::io::Write;
+use sonority_library::{export, export_parquet, ExportFormat, ExportOptions};
+use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
 /// Export format.
@@ -14,6 +15,9 @@ pub enum FormatArg {
     Csv,
     /// An array of flat objects (pandas.read_json).
     Json,
+    /// Apache Parquet with typed columns (pandas, polars, DuckDB, Spark). Binary: give --out,
+    /// or pipe stdout.
+    Parquet,
 }
 
 /// `sonority export`.
@@ -38,12 +42,24 @@ pub fn run(cmd: &ExportCommand, db_arg: Option<&Path>) -> Result<()> {
     let format = match cmd.format {
         FormatArg::Csv => ExportFormat::Csv,
         FormatArg::Json => ExportFormat::Json,
+        FormatArg::Parquet => ExportFormat::Parquet,
     };
+    if let (ExportFormat::Parquet, None) = (format, &cmd.out) {
+        if std::io::stdout().is_terminal() {
+            bail!(
+                "Parquet is binary and stdout is a terminal: give --out FILE (or pipe stdout \
+                 to a file or program)"
+            );
+        }
+    }
     let options = ExportOptions {
         format,
         raw_csv: cmd.raw_csv,
     };
     let rows = match &cmd.out {
+        // Streamed to a temporary file next to it, renamed over it when complete.
+        Some(path) if format == ExportFormat::Parquet => export_parquet(&store, path)
+            .with_context(|| format!("exporting Parquet to {}", path.display()))?,
         Some(path) => {
             let mut file = std::io::BufWriter::new(
                 std::fs::File::create(path)

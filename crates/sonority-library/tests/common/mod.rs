@@ -179,3 +179,49 @@ pub fn skip_missing_tool(tool: &str) -> bool {
     );
     true
 }
+
+/// Writes `title` into the file's primary tag (made if missing) with lofty.
+pub fn set_title(path: &Path, title: &str) {
+    use lofty::prelude::*;
+    let mut tagged = lofty::read_from_path(path).expect("lofty reads the fixture");
+    if tagged.primary_tag().is_none() {
+        let kind = tagged.primary_tag_type();
+        tagged.insert_tag(lofty::tag::Tag::new(kind));
+    }
+    let tag = tagged.primary_tag_mut().expect("a tag");
+    tag.set_title(title.to_string());
+    tagged
+        .save_to_path(path, lofty::config::WriteOptions::default())
+        .expect("lofty writes the tag");
+}
+
+/// The header and rows of a CSV export.
+pub fn read_csv(bytes: &[u8]) -> (Vec<String>, Vec<Vec<String>>) {
+    let mut r = csv::Reader::from_reader(bytes);
+    let header = r
+        .headers()
+        .expect("header")
+        .iter()
+        .map(String::from)
+        .collect();
+    let rows = r
+        .records()
+        .map(|rec| rec.expect("record").iter().map(String::from).collect())
+        .collect();
+    (header, rows)
+}
+
+/// The library analysed (with [`options`]) and clustered into playlists of about 4 tracks.
+pub fn analysed_and_clustered(lib: &Library) -> Store {
+    let mut store = lib.store();
+    run(&mut store, &lib.root, &options());
+    sonority_library::cluster_library(
+        &mut store,
+        &sonority_library::ClusterOptions {
+            playlist_size: 4,
+            ..sonority_library::ClusterOptions::default()
+        },
+    )
+    .expect("cluster");
+    store
+}

@@ -125,6 +125,12 @@ class Library:
         frame["family_id"] = _nullable_int(cols["family_id"])
         return frame
 
+    def export_parquet(self, path: PathLike) -> int:
+        """Writes every clustered track of the latest clustering to the Parquet file ``path``,
+        as ``sonority export --format parquet -o PATH`` does (the same file: typed columns,
+        written to a temporary name and renamed when complete); returns the row count."""
+        return int(self._lib.export_parquet(os.fspath(path)))
+
     def playlists(self) -> pd.DataFrame:
         """Each clustered track's playlist and family: track_id, path, cluster_id,
         cluster_name, family_id, family_name, distance (to the playlist's centre)."""
