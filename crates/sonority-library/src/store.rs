@@ -6,6 +6,7 @@
 //! transaction. The schema is versioned and migrated in order ([`SCHEMA_VERSION`]).
 
 mod clusterings;
+mod in_progress;
 mod paths;
 mod schema;
 mod tag_history;
@@ -15,6 +16,7 @@ pub use clusterings::{
     ClusterRow, ClusteringData, ClusteringId, ClusteringSummary, FamilyRow, SavedClustering,
     TrackAssignment,
 };
+pub(crate) use in_progress::DeadMark;
 pub use schema::{APPLICATION_ID, SCHEMA_VERSION};
 pub use tag_history::{TagChange, TagHistoryEntry, TagWrite};
 pub(crate) use write::{AnalysisRecord, RecordOutcome};

@@ -614,7 +614,7 @@ fn a_file_that_never_answers_is_given_up_and_the_run_finishes() {
         .find(|f| f.path == stuck)
         .expect("stuck")
         .reason;
-    assert!(reason.contains("did not finish within 2 s"), "{reason}");
+    assert!(reason.contains("timed out after 2 s"), "{reason}");
     assert_eq!(report.analysed, report.found - 3);
     let row = store
         .track_by_path(&stuck)

@@ -48,6 +48,7 @@ fn new_database_has_the_current_schema_and_settings() {
     assert_eq!(
         tables,
         [
+            "analysis_in_progress",
             "clusterings",
             "clusters",
             "families",
@@ -72,6 +73,34 @@ fn empty_file_is_migrated_from_version_0() {
     let store = lib.store();
     assert_eq!(store.schema_version().expect("version"), SCHEMA_VERSION);
     assert!(store.tracks().expect("tracks").is_empty());
+}
+
+/// Version 3 (in-progress marks) migrates a version-2 library: its tracks stay, the table of
+/// files in progress is added.
+#[test]
+fn version_2_library_gains_the_in_progress_marks() {
+    let lib = Library::small();
+    {
+        let mut store = lib.store();
+        run(&mut store, &lib.root, &options());
+    }
+    {
+        // Back to version 2 as it shipped: no in-progress table.
+        let conn = Connection::open(&lib.db).expect("sqlite");
+        conn.execute_batch("DROP TABLE analysis_in_progress; PRAGMA user_version = 2;")
+            .expect("downgrade");
+    }
+    let store = lib.store();
+    assert_eq!(store.schema_version().expect("version"), 3);
+    assert_eq!(store.status().expect("status").tracks, 12);
+    drop(store);
+    let conn = Connection::open(&lib.db).expect("sqlite");
+    let marks: i64 = conn
+        .query_row("SELECT COUNT(*) FROM analysis_in_progress", [], |r| {
+            r.get(0)
+        })
+        .expect("the table exists");
+    assert_eq!(marks, 0);
 }
 
 #[test]

@@ -132,7 +132,7 @@ pub fn analyze_into(store: &mut Store, args: &AnalyzeArgs) -> Result<AnalyzeRepo
     };
     options.scan.include_hidden = args.hidden;
     options.features.decoder = args.decoder.into();
-    let cancel = interrupt::cancel_flag();
+    let cancel = interrupt::cancel_flag(store.path().to_path_buf());
     let mut display = AnalysisProgress::new(args.quiet);
     let report = analyze_library(
         store,
