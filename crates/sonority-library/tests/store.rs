@@ -197,25 +197,36 @@ fn read_only_database_gives_a_clear_error() {
     assert!(err.to_string().contains("is read-only"), "{err}");
     drop(store);
 
-    // A file the user may not write (skipped when permissions are not enforced, as for root).
-    #[cfg(unix)]
-    if !permissions_ignored(lib.dir.path()) {
-        use std::os::unix::fs::PermissionsExt;
-        let dir = lib.db.parent().expect("parent");
-        for entry in fs::read_dir(dir).expect("dir") {
-            let path = entry.expect("entry").path();
-            fs::set_permissions(&path, fs::Permissions::from_mode(0o444)).expect("chmod");
-        }
-        fs::set_permissions(dir, fs::Permissions::from_mode(0o555)).expect("chmod");
-        let err = Store::open(&lib.db);
-        fs::set_permissions(dir, fs::Permissions::from_mode(0o755)).expect("chmod");
-        let err = err.expect_err("read-only file");
-        assert!(matches!(err, LibraryError::ReadOnly { .. }), "{err:?}");
-    }
-
     // Read-only open of a file that does not exist is an error, not a new library.
     let err = Store::open_read_only(&lib.dir.path().join("none.db")).expect_err("missing");
     assert!(err.to_string().contains("none.db"), "{err}");
+}
+
+/// A database file (and folder) the user may not write opens with a clear error. As root
+/// (CI) the test runs again as an unprivileged user.
+#[cfg(unix)]
+#[test]
+fn unwritable_database_file_is_refused_as_read_only() {
+    use std::os::unix::fs::PermissionsExt;
+    if run_unprivileged("unwritable_database_file_is_refused_as_read_only") {
+        return;
+    }
+    let lib = Library::small();
+    {
+        let mut store = lib.store();
+        run(&mut store, &lib.root, &options());
+    }
+    let dir = lib.db.parent().expect("parent");
+    for entry in fs::read_dir(dir).expect("dir") {
+        let path = entry.expect("entry").path();
+        fs::set_permissions(&path, fs::Permissions::from_mode(0o444)).expect("chmod");
+    }
+    fs::set_permissions(dir, fs::Permissions::from_mode(0o555)).expect("chmod");
+    let err = Store::open(&lib.db);
+    fs::set_permissions(dir, fs::Permissions::from_mode(0o755)).expect("chmod");
+    let err = err.expect_err("read-only file");
+    assert!(matches!(err, LibraryError::ReadOnly { .. }), "{err:?}");
+    assert!(err.to_string().contains("is read-only"), "{err}");
 }
 
 fn clustering(track_ids: &[i64]) -> ClusteringData {
