@@ -593,6 +593,17 @@ impl Run<'_> {
         let written =
             spawned.and_then(|()| self.write(store, receiver, &mut workers, progress, report));
         shared.watch.stop.store(true, Ordering::SeqCst);
+        // After an error of the writer, files may still be running (one may never return):
+        // leave their workers behind, and try to unmark the files, which did not crash
+        // anything. (After a normal end none is running.)
+        let running = shared.watch.give_up_all();
+        if !running.is_empty() {
+            let _ =
+                store.clear_in_progress(running.iter().map(|&(i, _)| self.files[i].path.as_path()));
+        }
+        for (_, worker) in running {
+            workers.abandoned.insert(worker);
+        }
         // The writer's receiver is gone: a worker blocked on a send wakes up and ends.
         let joined = workers.join();
         let done = written?;
