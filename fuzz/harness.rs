@@ -16,10 +16,23 @@ fn temp_file(data: &[u8]) -> Option<tempfile::NamedTempFile> {
     Some(file)
 }
 
+/// Lets panics that sonority itself contains pass: libfuzzer-sys's panic hook aborts on every
+/// panic, even one caught by the `catch_unwind` that sonority puts around symphonia's probe and
+/// decoders (which reports it as damage, see `decode/stream.rs`). With the default hook back,
+/// only a panic that escapes sonority (one that would reach a caller) aborts, through
+/// libfuzzer-sys's own `catch_unwind` around the target. Called once per process.
+fn contain_caught_panics() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let _ = std::panic::take_hook();
+    });
+}
+
 /// Arbitrary bytes as an audio file, through the path every file of a library takes: written
 /// to a file, then decoded, resampled and analysed by `analyze_file_with` (the native
 /// decoders only: ffmpeg is another process, not this code).
 pub fn decode(data: &[u8]) {
+    contain_caught_panics();
     let Some(file) = temp_file(data) else {
         return;
     };

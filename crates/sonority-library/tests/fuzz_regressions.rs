@@ -90,3 +90,29 @@ fn feature_inputs_do_not_crash() {
         }
     }
 }
+
+/// The `decode` finding (fixtures/fuzz-regressions/README.md): text, then a 32-channel
+/// WAVE_FORMAT_EXTENSIBLE WAV with an empty channel mask, on which symphonia's probe overflows
+/// a shift. The panic stays inside sonority: the analysis fails with an error naming the file.
+#[test]
+fn wav_behind_text_with_an_empty_32_channel_mask_is_an_error() {
+    use sonority_features::{analyze_file_with, Decoder, Detail, FeatureConfig};
+    let path = fixtures().join("fuzz-regressions/decode/riff-channel-mask-shift-overflow.bin");
+    let config = FeatureConfig {
+        decoder: Decoder::Native,
+        ..FeatureConfig::default()
+    };
+    match analyze_file_with(&path, &config, Detail::Summary) {
+        Err(e) => {
+            let message = e.to_string();
+            assert!(
+                message.contains("riff-channel-mask-shift-overflow.bin"),
+                "{message}"
+            );
+            eprintln!("{message}");
+        }
+        // A build without overflow checks wraps the shift and may decode something: fine too,
+        // as long as nothing escapes.
+        Ok(a) => eprintln!("decoded {} frames", a.source.n_frames),
+    }
+}
