@@ -5,7 +5,7 @@
 //!
 //! ```text
 //! scan ─► plan (size, mtime, analysis version vs the store) ─► forget missing tracks
-//!   ─► rayon pool of `jobs` workers: sniff ─► tags ─► decode + features ─┐ bounded channel
+//!   ─► `jobs` worker threads: mark ─► sniff ─► tags ─► decode + features ─┐ bounded channel
 //!   ─► this thread: one writer, a transaction every `batch_size` tracks or `batch_interval` ◄┘
 //! ```
 //!
@@ -17,15 +17,22 @@
 //!
 //! The writer also watches the files in progress: one still running after
 //! [`AnalyzeOptions::file_timeout`] (a decoder stuck on damaged data, a network share that
-//! stopped answering) is recorded as failed and the run finishes without it.
+//! stopped answering) is recorded as failed, its worker thread (which cannot be killed) is left
+//! behind and replaced by a new one, and the run finishes without it. Before a worker starts a
+//! file, the writer marks it in progress in the store, so that a file that kills the process
+//! is recorded as failed by the next run rather than killing it too.
+//!
+//! Why threads and not a child process per file: a child would also survive aborts, but costs
+//! a process start and a copy of the results per file, and the library (used without the
+//! binary) has no executable to start. A hung file costs one sleeping thread until the
+//! process ends; a crashing one costs one dead run, after which it is recorded as failed.
 
 use crate::error::{LibraryError, Result};
 use crate::progress::{FileOutcome, Phase, ProgressEvent};
 use crate::scan::{self, ScanError, ScanErrorKind, ScanOptions, ScanResult, ScannedFile};
 use crate::sniff::{sniff_file, Sniffed};
-use crate::store::{AnalysisRecord, KnownFile, RecordOutcome, Store};
+use crate::store::{AnalysisRecord, DeadMark, KnownFile, RecordOutcome, Store};
 use crate::tags::{read_tags, Tags};
-use rayon::prelude::*;
 use serde::Serialize;
 use sonority_features::{
     analyze_file_with, ffmpeg_available, DecodeWarning, Decoder, Detail, FeatureConfig,
@@ -61,7 +68,8 @@ pub struct AnalyzeOptions {
     /// without it: a decoder stuck on damaged data or a network share that stopped answering
     /// must not stall the whole run, while a 10-hour recording on a slow machine still gets
     /// its time. The worker thread stays blocked in that file until the process ends (a thread
-    /// cannot be killed), so the run finishes with one worker fewer.
+    /// cannot be killed); a new worker takes its place, so the run ends even when every worker
+    /// hangs.
     pub file_timeout: Option<Duration>,
     /// Forget the stored tracks under the root that the scan did not find even when it found
     /// none of them (default: false; such a scan looks like a drive that is not mounted, see
@@ -158,9 +166,15 @@ impl AnalyzeReport {
 /// [`AnalyzeOptions::retry_failed`]. Per-file failures are stored with their message and the
 /// run goes on; tags that cannot be read become a warning.
 ///
+/// Each file is marked in progress in the store (committed) before its analysis starts; a file
+/// still marked by a run whose process died (an abort in a C decoder, a stack overflow, a
+/// kill) is recorded as failed ("the previous run died while analysing this file") instead of
+/// being analysed again, unless [`AnalyzeOptions::retry_failed`] or the file changed.
+///
 /// `progress` receives [`ProgressEvent`]s on the calling thread. When `cancel` becomes true
-/// (a Ctrl-C handler), no new file is started; the files in progress finish, everything
-/// finished is committed, and the report says `cancelled`. Errors are those of the store
+/// (a Ctrl-C handler), no new file is started; the files in progress get [`CANCEL_GRACE`] to
+/// finish (the others are left for the next run), everything finished is committed, and the
+/// report says `cancelled`. Errors are those of the store
 /// (the results committed until then stay) and an unreadable `root`.
 pub fn analyze_library(
     store: &mut Store,
@@ -193,7 +207,7 @@ pub fn analyze_library(
             error: error.clone(),
         });
     }
-    let plan = Plan::new(
+    let mut plan = Plan::new(
         &scanned,
         &store.known_files()?,
         &version,
@@ -201,6 +215,14 @@ pub fn analyze_library(
     );
     let forget = store.forget_missing(&scanned, options.force_forget)?;
     let removed = forget.forgotten;
+    // Files a run that died was analysing: recorded as failed instead of analysed again
+    // (unless retried), since one of them may be what killed it.
+    let crashed = plan.take_crashed(store.take_dead_marks()?, options.retry_failed);
+    let layout = FeatureLayout::for_config(&options.features);
+    if !crashed.is_empty() {
+        let layout_id = store.layout_id(&version, &layout)?;
+        store.write_batch(&version, layout_id, &crashed)?;
+    }
     progress(ProgressEvent::Planned {
         found: scanned.files.len(),
         to_analyse: plan.to_analyse.len(),
@@ -219,6 +241,16 @@ pub fn analyze_library(
         forget_withheld: forget.withheld,
         scan_errors: scanned.errors.clone(),
         undecoded: scanned.undecoded.clone(),
+        failed: crashed
+            .iter()
+            .filter_map(|r| match &r.outcome {
+                RecordOutcome::Failed { reason } => Some(FailedFile {
+                    path: r.file.path.clone(),
+                    reason: reason.clone(),
+                }),
+                RecordOutcome::Analysed { .. } => None,
+            })
+            .collect(),
         ..AnalyzeReport::default()
     };
     let mut done = 0;
@@ -227,7 +259,6 @@ pub fn analyze_library(
         progress(ProgressEvent::Phase {
             phase: Phase::Analysing,
         });
-        let layout = FeatureLayout::for_config(&options.features);
         let layout_id = store.layout_id(&version, &layout)?;
         let run = Run {
             files: Arc::new(plan.to_analyse),
@@ -276,10 +307,48 @@ impl Plan {
         }
         plan
     }
+
+    /// Takes out of the plan the files of `dead` (marks left by a run that died) that did not
+    /// change since, and returns their failure records; with `retry` they stay in the plan.
+    fn take_crashed(&mut self, dead: Vec<DeadMark>, retry: bool) -> Vec<AnalysisRecord> {
+        if retry || dead.is_empty() {
+            return Vec::new();
+        }
+        let dead: HashMap<PathBuf, DeadMark> =
+            dead.into_iter().map(|m| (m.path.clone(), m)).collect();
+        let (crashed, keep): (Vec<ScannedFile>, Vec<ScannedFile>) =
+            std::mem::take(&mut self.to_analyse)
+                .into_iter()
+                .partition(|f| {
+                    dead.get(&f.path)
+                        .is_some_and(|m| m.size == f.size && m.mtime_ns == f.mtime_ns)
+                });
+        self.to_analyse = keep;
+        crashed
+            .into_iter()
+            .map(|file| {
+                let reason = format!(
+                    "{}: the previous run died while analysing this file (a crash in a \
+                     decoder, or the process was killed); left out — it is tried again when \
+                     the file changes, or with --retry-failed",
+                    file.path.display()
+                );
+                AnalysisRecord {
+                    file,
+                    tags: Tags::default(),
+                    warnings: Vec::new(),
+                    outcome: RecordOutcome::Failed { reason },
+                }
+            })
+            .collect()
+    }
 }
 
 /// What a worker sends to the writer.
 enum Message {
+    /// A worker is about to analyse file `index`: the writer marks it in progress in the store
+    /// (committed) and answers true, or false to say "start nothing more".
+    Starting(usize, mpsc::Sender<bool>),
     /// A result to store, with its seconds of audio.
     Record(Box<AnalysisRecord>, f64),
     /// A file that could not be opened: reported, not stored.
@@ -290,6 +359,10 @@ enum Message {
 /// a slow machine analysing at 20x realtime even at FLAC's bit rate.
 pub const TIMEOUT_PER_MB: Duration = Duration::from_secs(10);
 
+/// After a cancel, how long the files in progress may take to finish before the run ends
+/// without them (they are left for the next run, not recorded as failed).
+pub const CANCEL_GRACE: Duration = Duration::from_secs(3);
+
 /// The time file `size` bytes long may take before it is given up.
 fn file_limit(base: Duration, size: u64) -> Duration {
     let megabytes = u32::try_from(size / 1_000_000).unwrap_or(u32::MAX);
@@ -299,20 +372,30 @@ fn file_limit(base: Duration, size: u64) -> Duration {
 /// How often the writer looks at the files in progress.
 const WATCH_TICK: Duration = Duration::from_millis(250);
 
+/// A file a worker is in: since when, its size, and which worker.
+#[derive(Clone, Copy)]
+struct Running {
+    since: Instant,
+    size: u64,
+    worker: usize,
+}
+
 /// What the workers and the writer share to notice a file that never finishes.
 #[derive(Default)]
 struct Watch {
     /// Set by the writer: start no new file (cancelled, or the writer failed).
     stop: AtomicBool,
-    /// Files whose worker is done with them (analysed or skipped).
+    /// The next file to claim (may run past the end).
+    next: AtomicUsize,
+    /// Claimed files whose worker is done with them (analysed, or skipped after a stop).
     visited: AtomicUsize,
-    /// Files being analysed, with their start time and size, and files given up while running.
+    /// Files being analysed, and files given up while running.
     files: Mutex<WatchedFiles>,
 }
 
 #[derive(Default)]
 struct WatchedFiles {
-    running: HashMap<usize, (Instant, u64)>,
+    running: HashMap<usize, Running>,
     given_up: HashSet<usize>,
 }
 
@@ -324,13 +407,22 @@ impl Watch {
             .unwrap_or_else(|poison| poison.into_inner())
     }
 
-    /// A worker starts file `i`, `size` bytes long.
-    fn begin(&self, i: usize, size: u64) {
-        self.lock().running.insert(i, (Instant::now(), size));
+    /// `worker` starts file `i`, `size` bytes long.
+    fn begin(&self, i: usize, size: u64, worker: usize) {
+        let since = Instant::now();
+        self.lock().running.insert(
+            i,
+            Running {
+                since,
+                size,
+                worker,
+            },
+        );
     }
 
     /// A worker is done with file `i`; false when the writer gave it up meanwhile (its
-    /// result is then dropped: the failure is already recorded).
+    /// result is then dropped: the failure is already recorded, and the worker has been
+    /// replaced).
     fn end(&self, i: usize) -> bool {
         let mut files = self.lock();
         files.running.remove(&i);
@@ -338,26 +430,124 @@ impl Watch {
     }
 
     /// Gives up the files running for longer than their limit (`base` grown by their size);
-    /// returns them with their limit.
-    fn give_up_overdue(&self, base: Duration) -> Vec<(usize, Duration)> {
+    /// returns them with their limit and their worker.
+    fn give_up_overdue(&self, base: Duration) -> Vec<(usize, Duration, usize)> {
         let mut files = self.lock();
-        let late: Vec<(usize, Duration)> = files
+        let late: Vec<(usize, Duration, usize)> = files
             .running
             .iter()
-            .map(|(&i, &(started, size))| (i, started, file_limit(base, size)))
-            .filter(|&(_, started, limit)| started.elapsed() >= limit)
-            .map(|(i, _, limit)| (i, limit))
+            .map(|(&i, r)| (i, file_limit(base, r.size), r))
+            .filter(|(_, limit, r)| r.since.elapsed() >= *limit)
+            .map(|(i, limit, r)| (i, limit, r.worker))
             .collect();
-        for (i, _) in &late {
+        for (i, _, _) in &late {
             files.running.remove(i);
             files.given_up.insert(*i);
         }
         late
     }
 
+    /// Gives up every file still running (a cancel whose grace ran out); returns them with
+    /// their worker.
+    fn give_up_all(&self) -> Vec<(usize, usize)> {
+        let mut files = self.lock();
+        let all: Vec<(usize, usize)> = files.running.drain().map(|(i, r)| (i, r.worker)).collect();
+        files.given_up.extend(all.iter().map(|&(i, _)| i));
+        all
+    }
+
     /// Files given up whose worker is still in them.
     fn stuck(&self) -> usize {
         self.lock().given_up.len()
+    }
+
+    /// True when every claimed file is visited or given up, and no more will be claimed.
+    fn all_accounted(&self, total: usize) -> bool {
+        let claimed = self.next.load(Ordering::SeqCst).min(total);
+        let no_more = claimed == total || self.stop.load(Ordering::SeqCst);
+        no_more && self.visited.load(Ordering::SeqCst) + self.stuck() >= claimed
+    }
+}
+
+/// What every worker reads.
+struct Shared {
+    files: Arc<Vec<ScannedFile>>,
+    config: FeatureConfig,
+    layout: FeatureLayout,
+    watch: Watch,
+}
+
+/// A worker: claims files one by one until none is left or the run stops. A file is marked in
+/// progress by the writer before its analysis starts. A worker whose file was given up (it
+/// overran its time) has been replaced by then: if it ever comes back, it ends.
+fn work(shared: &Shared, sender: &mpsc::SyncSender<Message>, worker: usize) {
+    let watch = &shared.watch;
+    let total = shared.files.len();
+    loop {
+        let i = watch.next.fetch_add(1, Ordering::SeqCst);
+        if i >= total {
+            return;
+        }
+        let (ack, acked) = mpsc::channel();
+        let go = !watch.stop.load(Ordering::SeqCst)
+            && sender.send(Message::Starting(i, ack)).is_ok()
+            && acked.recv() == Ok(true);
+        if !go {
+            watch.visited.fetch_add(1, Ordering::SeqCst);
+            return;
+        }
+        watch.begin(i, shared.files[i].size, worker);
+        let message = analyse_one(&shared.files[i], &shared.config, &shared.layout);
+        let kept = watch.end(i);
+        if kept {
+            // A send fails only when the writer is gone; nothing to do then.
+            let _ = sender.send(message);
+        }
+        watch.visited.fetch_add(1, Ordering::SeqCst);
+        if !kept {
+            return;
+        }
+    }
+}
+
+/// The worker threads of a run: started by the writer, also to replace a worker stuck in a
+/// file that was given up.
+struct Workers {
+    shared: Arc<Shared>,
+    sender: mpsc::SyncSender<Message>,
+    handles: Vec<(usize, std::thread::JoinHandle<()>)>,
+    /// Workers left in a file that was given up: never joined (they end with the process).
+    abandoned: HashSet<usize>,
+}
+
+impl Workers {
+    fn spawn(&mut self) -> Result<()> {
+        let worker = self.handles.len();
+        let (shared, sender) = (Arc::clone(&self.shared), self.sender.clone());
+        let handle = std::thread::Builder::new()
+            .name(format!("sonority-analyse-{worker}"))
+            .spawn(move || work(&shared, &sender, worker))
+            .map_err(|e| LibraryError::ThreadPool(e.to_string()))?;
+        self.handles.push((worker, handle));
+        Ok(())
+    }
+
+    /// Waits for every worker that is not stuck in a given-up file.
+    fn join(self) -> Result<()> {
+        let mut panicked = false;
+        for (worker, handle) in self.handles {
+            if self.abandoned.contains(&worker) {
+                drop(handle); // detached: it may never return
+            } else {
+                panicked |= handle.join().is_err();
+            }
+        }
+        if panicked {
+            return Err(LibraryError::ThreadPool(
+                "an analysis thread panicked".into(),
+            ));
+        }
+        Ok(())
     }
 }
 
@@ -371,12 +561,21 @@ struct Run<'a> {
     cancel: &'a AtomicBool,
 }
 
+/// The writer's bookkeeping of a batch not yet committed.
+struct Batch {
+    records: Vec<AnalysisRecord>,
+    oldest: Option<Instant>,
+    committed: usize,
+}
+
 impl Run<'_> {
     /// Runs the workers and the writer; returns how many files were done.
     ///
-    /// The workers run on a thread of their own that is joined at the end, unless a file
-    /// overran [`AnalyzeOptions::file_timeout`]: then that thread is left behind (it ends with
-    /// the process), since the file it is stuck in may never return.
+    /// A file that overruns [`AnalyzeOptions::file_timeout`] is recorded as failed and its
+    /// worker is replaced by a new one: a thread cannot be killed, so the stuck one is left
+    /// behind (it ends with the process), and the run ends even when every worker hangs.
+    /// After a cancel the files in progress get [`CANCEL_GRACE`] to finish; then the run ends
+    /// without them (they are left for the next run).
     fn execute(
         &self,
         store: &mut Store,
@@ -384,58 +583,51 @@ impl Run<'_> {
         report: &mut AnalyzeReport,
     ) -> Result<usize> {
         let jobs = self.options.effective_jobs();
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(jobs)
-            .thread_name(|i| format!("sonority-analyse-{i}"))
-            .build()
-            .map_err(|e| LibraryError::ThreadPool(e.to_string()))?;
         let (sender, receiver) = mpsc::sync_channel::<Message>(2 * jobs);
-        let watch = Arc::new(Watch::default());
-        let workers = {
-            let (files, watch) = (Arc::clone(&self.files), Arc::clone(&watch));
-            let (config, layout) = (self.options.features.clone(), self.layout.clone());
-            std::thread::Builder::new()
-                .name("sonority-workers".into())
-                .spawn(move || {
-                    pool.install(|| {
-                        (0..files.len())
-                            .into_par_iter()
-                            .for_each_with(sender, |sender, i| {
-                                if !watch.stop.load(Ordering::Relaxed) {
-                                    watch.begin(i, files[i].size);
-                                    let message = analyse_one(&files[i], &config, &layout);
-                                    // A send fails only when the writer gave up; nothing to do then.
-                                    if watch.end(i) {
-                                        let _ = sender.send(message);
-                                    }
-                                }
-                                watch.visited.fetch_add(1, Ordering::SeqCst);
-                            });
-                    });
-                })
-                .map_err(|e| LibraryError::ThreadPool(e.to_string()))?
+        let shared = Arc::new(Shared {
+            files: Arc::clone(&self.files),
+            config: self.options.features.clone(),
+            layout: self.layout.clone(),
+            watch: Watch::default(),
+        });
+        let mut workers = Workers {
+            shared: Arc::clone(&shared),
+            sender,
+            handles: Vec::with_capacity(jobs),
+            abandoned: HashSet::new(),
         };
-        let written = self.write(store, receiver, &watch, progress, report);
-        watch.stop.store(true, Ordering::Relaxed);
-        if watch.stuck() == 0 {
-            let joined = workers.join();
-            let done = written?;
-            joined.map_err(|_| LibraryError::ThreadPool("an analysis thread panicked".into()))?;
-            Ok(done)
-        } else {
-            // Dropping the handle detaches the thread stuck in a file.
-            drop(workers);
-            written
+        let mut spawned = Ok(());
+        for _ in 0..jobs {
+            spawned = spawned.and_then(|()| workers.spawn());
         }
+        let written =
+            spawned.and_then(|()| self.write(store, receiver, &mut workers, progress, report));
+        shared.watch.stop.store(true, Ordering::SeqCst);
+        // After an error of the writer, files may still be running (one may never return):
+        // leave their workers behind, and try to unmark the files, which did not crash
+        // anything. (After a normal end none is running.)
+        let running = shared.watch.give_up_all();
+        if !running.is_empty() {
+            let _ =
+                store.clear_in_progress(running.iter().map(|&(i, _)| self.files[i].path.as_path()));
+        }
+        for (_, worker) in running {
+            workers.abandoned.insert(worker);
+        }
+        // The writer's receiver is gone: a worker blocked on a send wakes up and ends.
+        let joined = workers.join();
+        let done = written?;
+        joined?;
+        Ok(done)
     }
 
     /// The failure recorded for file `index`, given up after `limit`.
     fn timed_out(&self, index: usize, limit: Duration) -> AnalysisRecord {
         let file = self.files[index].clone();
         let reason = format!(
-            "{}: the analysis did not finish within {} s (a decoder stuck on damaged data, or a \
-             disk or network share that does not answer); left out — it is tried again when \
-             the file changes, or with --retry-failed",
+            "{}: timed out after {} s: the analysis did not finish (a decoder stuck on damaged \
+             data, or a disk or network share that does not answer); left out — it is tried \
+             again when the file changes, or with --retry-failed",
             file.path.display(),
             limit.as_secs()
         );
@@ -447,58 +639,77 @@ impl Run<'_> {
         }
     }
 
-    /// The writer: receives results until every worker is done, commits them in batches.
+    /// Commits the batch.
+    fn commit(
+        &self,
+        store: &mut Store,
+        batch: &mut Batch,
+        progress: &mut dyn FnMut(ProgressEvent),
+    ) -> Result<()> {
+        store.write_batch(self.version, self.layout_id, &batch.records)?;
+        batch.committed += batch.records.len();
+        progress(ProgressEvent::BatchCommitted {
+            tracks: batch.records.len(),
+            committed: batch.committed,
+        });
+        batch.records.clear();
+        batch.oldest = None;
+        Ok(())
+    }
+
+    /// The writer: marks files in progress for the workers, receives results until every
+    /// file is accounted for, commits them in batches, and gives up files that overrun their
+    /// time (replacing their worker).
     fn write(
         &self,
         store: &mut Store,
         receiver: Receiver<Message>,
-        watch: &Watch,
+        workers: &mut Workers,
         progress: &mut dyn FnMut(ProgressEvent),
         report: &mut AnalyzeReport,
     ) -> Result<usize> {
+        let shared = Arc::clone(&workers.shared);
+        let watch = &shared.watch;
         let total = self.files.len();
         let batch_size = self.options.batch_size;
         let interval = self.options.batch_interval;
-        let mut batch: Vec<AnalysisRecord> = Vec::with_capacity(batch_size);
-        let mut oldest: Option<Instant> = None;
-        let mut done = 0;
-        let mut committed = 0;
-        let mut commit = |batch: &mut Vec<AnalysisRecord>,
-                          progress: &mut dyn FnMut(ProgressEvent)|
-         -> Result<()> {
-            store.write_batch(self.version, self.layout_id, batch)?;
-            committed += batch.len();
-            progress(ProgressEvent::BatchCommitted {
-                tracks: batch.len(),
-                committed,
-            });
-            batch.clear();
-            Ok(())
+        let mut batch = Batch {
+            records: Vec::with_capacity(batch_size),
+            oldest: None,
+            committed: 0,
         };
-        // Messages, then files given up: both end in the same bookkeeping.
-        let mut given_up: Vec<AnalysisRecord> = Vec::new();
+        let mut done = 0;
+        let mut cancelled_at: Option<Instant> = None;
+        // Files left without a result after a cancel: their marks are removed at the end.
+        let mut left: Vec<usize> = Vec::new();
         loop {
             // Wake up at least every WATCH_TICK to pass on a cancel and to look for files
             // that overran their time.
-            let wait = oldest.map_or(WATCH_TICK, |t| {
+            let wait = batch.oldest.map_or(WATCH_TICK, |t| {
                 interval.saturating_sub(t.elapsed()).min(WATCH_TICK)
             });
             let next = receiver.recv_timeout(wait);
-            if self.cancel.load(Ordering::Relaxed) {
-                watch.stop.store(true, Ordering::Relaxed);
+            if self.cancel.load(Ordering::Relaxed) && cancelled_at.is_none() {
+                watch.stop.store(true, Ordering::SeqCst);
+                cancelled_at = Some(Instant::now());
             }
+            // Messages, then files given up: both end in the same bookkeeping.
+            let mut messages: Vec<Message> = Vec::new();
             if let Some(base) = self.options.file_timeout {
-                given_up.extend(
-                    watch
-                        .give_up_overdue(base)
-                        .into_iter()
-                        .map(|(i, limit)| self.timed_out(i, limit)),
-                );
+                for (i, limit, worker) in watch.give_up_overdue(base) {
+                    messages.push(Message::Record(Box::new(self.timed_out(i, limit)), 0.0));
+                    workers.abandoned.insert(worker);
+                    if !watch.stop.load(Ordering::SeqCst) {
+                        workers.spawn()?;
+                    }
+                }
             }
-            let mut messages: Vec<Message> = given_up
-                .drain(..)
-                .map(|record| Message::Record(Box::new(record), 0.0))
-                .collect();
+            if cancelled_at.is_some_and(|t| t.elapsed() >= CANCEL_GRACE) {
+                for (i, worker) in watch.give_up_all() {
+                    left.push(i);
+                    workers.abandoned.insert(worker);
+                }
+            }
             let finished = match next {
                 Ok(message) => {
                     messages.push(message);
@@ -507,16 +718,28 @@ impl Run<'_> {
                 Err(RecvTimeoutError::Timeout) => false,
                 Err(RecvTimeoutError::Disconnected) => true,
             };
-            // Every file either visited by a worker or given up while still running: drain
-            // what is left in the channel and stop (a stuck worker never disconnects).
-            let all_accounted = watch.visited.load(Ordering::SeqCst) + watch.stuck() >= total;
+            // Every claimed file visited by a worker or given up while still running, and no
+            // more to claim: drain what is left in the channel and stop (a stuck worker never
+            // disconnects).
+            let all_accounted = watch.all_accounted(total);
             if all_accounted {
                 messages.extend(receiver.try_iter());
             }
             for message in messages {
-                done += 1;
                 let (path, audio_s, outcome) = match message {
+                    Message::Starting(i, ack) => {
+                        let go = !watch.stop.load(Ordering::SeqCst);
+                        if go {
+                            store.mark_in_progress(&self.files[i])?;
+                        }
+                        // The worker is waiting; if it is gone there is nothing to do.
+                        let _ = ack.send(go);
+                        continue;
+                    }
                     Message::Record(record, audio_s) => {
+                        // Done with the file: a crash from now on is not its fault (the
+                        // result, if not committed by then, is simply made again).
+                        store.clear_in_progress([record.file.path.as_path()])?;
                         let outcome = match &record.outcome {
                             RecordOutcome::Analysed { .. } => {
                                 report.analysed += 1;
@@ -534,17 +757,19 @@ impl Run<'_> {
                             }
                         };
                         let path = record.file.path.clone();
-                        batch.push(*record);
-                        oldest.get_or_insert_with(Instant::now);
+                        batch.records.push(*record);
+                        batch.oldest.get_or_insert_with(Instant::now);
                         (path, audio_s, outcome)
                     }
                     Message::Unreadable(error) => {
                         let path = error.path.clone().unwrap_or_default();
+                        store.clear_in_progress([path.as_path()])?;
                         let reason = error.message.clone();
                         report.scan_errors.push(error);
                         (path, 0.0, FileOutcome::Unreadable { reason })
                     }
                 };
+                done += 1;
                 progress(ProgressEvent::FileDone {
                     path,
                     done,
@@ -554,10 +779,10 @@ impl Run<'_> {
                     outcome,
                 });
             }
-            let due = batch.len() >= batch_size || oldest.is_some_and(|t| t.elapsed() >= interval);
-            if due && !batch.is_empty() {
-                commit(&mut batch, progress)?;
-                oldest = None;
+            let due = batch.records.len() >= batch_size
+                || batch.oldest.is_some_and(|t| t.elapsed() >= interval);
+            if due && !batch.records.is_empty() {
+                self.commit(store, &mut batch, progress)?;
             }
             if finished || all_accounted {
                 break;
@@ -566,8 +791,11 @@ impl Run<'_> {
         progress(ProgressEvent::Phase {
             phase: Phase::Writing,
         });
-        if !batch.is_empty() {
-            commit(&mut batch, progress)?;
+        if !batch.records.is_empty() {
+            self.commit(store, &mut batch, progress)?;
+        }
+        if !left.is_empty() {
+            store.clear_in_progress(left.iter().map(|&i| self.files[i].path.as_path()))?;
         }
         Ok(done)
     }
@@ -680,6 +908,7 @@ pub(crate) fn analyse_audio(
     path: &Path,
     config: &FeatureConfig,
 ) -> std::result::Result<(SourceInfo, Vec<DecodeWarning>, Vec<f64>), FeatureError> {
+    test_hooks(path);
     let FileAnalysis {
         source,
         warnings,
@@ -689,6 +918,36 @@ pub(crate) fn analyse_audio(
     let features = TrackFeatures::from_summary(&analysis.summary, config);
     Ok((source, warnings, features.values))
 }
+
+/// Makes the analysis of a file whose name contains [`HANG_HOOK`] sleep forever, and one whose
+/// name contains [`ABORT_HOOK`] abort the process: the hung-file and dead-run tests need a
+/// decoder that hangs or crashes on demand. Nothing happens unless these variables are set.
+fn test_hooks(path: &Path) {
+    let name = path.file_name().map(|n| n.to_string_lossy());
+    let matches = |var: &str| {
+        std::env::var(var)
+            .ok()
+            .filter(|v| !v.is_empty())
+            .zip(name.as_deref())
+            .is_some_and(|(v, n)| n.contains(v.as_str()))
+    };
+    if matches(HANG_HOOK) {
+        loop {
+            std::thread::sleep(Duration::from_secs(3600));
+        }
+    }
+    if matches(ABORT_HOOK) {
+        std::process::abort();
+    }
+}
+
+/// Test hook (see the README's tests section): the analysis of every file whose name contains
+/// this variable's value sleeps forever.
+pub const HANG_HOOK: &str = "SONORITY_TEST_HANG";
+
+/// Test hook (see the README's tests section): the analysis of every file whose name contains
+/// this variable's value aborts the process.
+pub const ABORT_HOOK: &str = "SONORITY_TEST_ABORT";
 
 fn tag_warning(message: String) -> DecodeWarning {
     DecodeWarning {

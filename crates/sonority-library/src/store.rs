@@ -10,6 +10,7 @@
 //! SQLITE_BUSY_SNAPSHOT. The schema is versioned and migrated in order ([`SCHEMA_VERSION`]).
 
 mod clusterings;
+mod in_progress;
 mod lock;
 mod paths;
 mod schema;
@@ -20,6 +21,7 @@ pub use clusterings::{
     ClusterRow, ClusteringData, ClusteringId, ClusteringSummary, FamilyRow, SavedClustering,
     TrackAssignment,
 };
+pub(crate) use in_progress::DeadMark;
 pub use lock::{lock_path, WriterLock};
 pub use schema::{APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION};
 pub use tag_history::{

@@ -455,13 +455,13 @@ fn unreadable_tags_are_a_warning_not_a_failure() {
 #[test]
 fn unreadable_folder_is_reported_and_its_tracks_kept() {
     use std::os::unix::fs::PermissionsExt;
+    // As root (CI) the test runs again as an unprivileged user.
+    if run_unprivileged("unreadable_folder_is_reported_and_its_tracks_kept") {
+        return;
+    }
     let lib = Library::new();
     lib.copy("synthetic", "open", |n| n == "sweep_22k.wav");
     lib.copy("synthetic", "closed", |n| n == "noise_22k.wav");
-    if permissions_ignored(lib.dir.path()) {
-        eprintln!("skipped: file permissions are not enforced for this user");
-        return;
-    }
     let mut store = lib.store();
     assert_eq!(run(&mut store, &lib.root, &options()).report.analysed, 2);
     let closed = lib.path("closed");
@@ -622,7 +622,7 @@ fn a_file_that_never_answers_is_given_up_and_the_run_finishes() {
         .find(|f| f.path == stuck)
         .expect("stuck")
         .reason;
-    assert!(reason.contains("did not finish within 2 s"), "{reason}");
+    assert!(reason.contains("timed out after 2 s"), "{reason}");
     assert_eq!(report.analysed, report.found - 3);
     let row = store
         .track_by_path(&stuck)

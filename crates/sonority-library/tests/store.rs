@@ -48,6 +48,7 @@ fn new_database_has_the_current_schema_and_settings() {
     assert_eq!(
         tables,
         [
+            "analysis_in_progress",
             "clusterings",
             "clusters",
             "families",
@@ -199,6 +200,35 @@ fn pending_tag_writes_are_completed_or_abandoned() {
     assert_eq!(history[2].kind, TagWriteKind::Undo);
 }
 
+/// Version 4 (in-progress marks) migrates a version-3 library: its tracks stay, the table of
+/// files in progress is added.
+#[test]
+fn version_3_library_gains_the_in_progress_marks() {
+    let lib = Library::small();
+    {
+        let mut store = lib.store();
+        run(&mut store, &lib.root, &options());
+    }
+    {
+        // Back to version 3 (the tag history's write-ahead record): no in-progress table.
+        let conn = Connection::open(&lib.db).expect("sqlite");
+        conn.execute_batch("DROP TABLE analysis_in_progress; PRAGMA user_version = 3;")
+            .expect("downgrade");
+    }
+    let store = lib.store();
+    assert_eq!(store.schema_version().expect("version"), SCHEMA_VERSION);
+    assert_eq!(SCHEMA_VERSION, 4);
+    assert_eq!(store.status().expect("status").tracks, 12);
+    drop(store);
+    let conn = Connection::open(&lib.db).expect("sqlite");
+    let marks: i64 = conn
+        .query_row("SELECT COUNT(*) FROM analysis_in_progress", [], |r| {
+            r.get(0)
+        })
+        .expect("the table exists");
+    assert_eq!(marks, 0);
+}
+
 #[test]
 fn newer_schema_is_refused() {
     let lib = Library::new();
@@ -293,25 +323,36 @@ fn read_only_database_gives_a_clear_error() {
     assert!(err.to_string().contains("is read-only"), "{err}");
     drop(store);
 
-    // A file the user may not write (skipped when permissions are not enforced, as for root).
-    #[cfg(unix)]
-    if !permissions_ignored(lib.dir.path()) {
-        use std::os::unix::fs::PermissionsExt;
-        let dir = lib.db.parent().expect("parent");
-        for entry in fs::read_dir(dir).expect("dir") {
-            let path = entry.expect("entry").path();
-            fs::set_permissions(&path, fs::Permissions::from_mode(0o444)).expect("chmod");
-        }
-        fs::set_permissions(dir, fs::Permissions::from_mode(0o555)).expect("chmod");
-        let err = Store::open(&lib.db);
-        fs::set_permissions(dir, fs::Permissions::from_mode(0o755)).expect("chmod");
-        let err = err.expect_err("read-only file");
-        assert!(matches!(err, LibraryError::ReadOnly { .. }), "{err:?}");
-    }
-
     // Read-only open of a file that does not exist is an error, not a new library.
     let err = Store::open_read_only(&lib.dir.path().join("none.db")).expect_err("missing");
     assert!(err.to_string().contains("none.db"), "{err}");
+}
+
+/// A database file (and folder) the user may not write opens with a clear error. As root
+/// (CI) the test runs again as an unprivileged user.
+#[cfg(unix)]
+#[test]
+fn unwritable_database_file_is_refused_as_read_only() {
+    use std::os::unix::fs::PermissionsExt;
+    if run_unprivileged("unwritable_database_file_is_refused_as_read_only") {
+        return;
+    }
+    let lib = Library::small();
+    {
+        let mut store = lib.store();
+        run(&mut store, &lib.root, &options());
+    }
+    let dir = lib.db.parent().expect("parent");
+    for entry in fs::read_dir(dir).expect("dir") {
+        let path = entry.expect("entry").path();
+        fs::set_permissions(&path, fs::Permissions::from_mode(0o444)).expect("chmod");
+    }
+    fs::set_permissions(dir, fs::Permissions::from_mode(0o555)).expect("chmod");
+    let err = Store::open(&lib.db);
+    fs::set_permissions(dir, fs::Permissions::from_mode(0o755)).expect("chmod");
+    let err = err.expect_err("read-only file");
+    assert!(matches!(err, LibraryError::ReadOnly { .. }), "{err:?}");
+    assert!(err.to_string().contains("is read-only"), "{err}");
 }
 
 fn clustering(track_ids: &[i64]) -> ClusteringData {
@@ -600,7 +641,7 @@ fn an_empty_or_vanished_root_forgets_nothing() {
 
     // An unreadable root (when permissions are enforced) forgets nothing either.
     #[cfg(unix)]
-    if !permissions_ignored(lib.dir.path()) {
+    if !permissions_ignored() {
         use std::os::unix::fs::PermissionsExt;
         fs::set_permissions(&lib.root, fs::Permissions::from_mode(0o000)).expect("chmod");
         let locked = run(&mut store, &lib.root, &options());

@@ -146,7 +146,7 @@ pub fn analyze_into(store: &mut Store, args: &AnalyzeArgs) -> Result<AnalyzeRepo
             sonority_library::shown(&args.dir)
         );
     }
-    let cancel = interrupt::cancel_flag();
+    let cancel = interrupt::cancel_flag(store.path().to_path_buf());
     let mut display = AnalysisProgress::new(args.quiet);
     let report = analyze_library(
         store,

@@ -37,7 +37,7 @@ pub fn run(cmd: &OrganizeCommand, db_arg: Option<&Path>) -> Result<()> {
         playlists: cmd.playlists.options(),
         playlists_dir: cmd.playlists.out.clone(),
     };
-    let cancel = interrupt::cancel_flag();
+    let cancel = interrupt::cancel_flag(store.path().to_path_buf());
     let mut display = AnalysisProgress::new(cmd.analyze.quiet);
     let organized = organize(
         &mut store,

@@ -11,7 +11,7 @@ pub const APPLICATION_ID: i32 = 0x736F_6E6F;
 
 /// The migrations, in order: `MIGRATIONS[i]` brings version `i` to `i + 1`. Never edit one
 /// that has shipped; append a new one.
-pub const MIGRATIONS: &[&str] = &[V1, V2, V3];
+pub const MIGRATIONS: &[&str] = &[V1, V2, V3, V4_IN_PROGRESS];
 
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
@@ -135,4 +135,19 @@ ALTER TABLE tag_history ADD COLUMN ino INTEGER;
 ALTER TABLE tag_history ADD COLUMN undone_by INTEGER;
 CREATE INDEX tag_history_path ON tag_history(path, field);
 CREATE INDEX tag_history_state ON tag_history(state);
+"#;
+
+/// Version 4 (in-progress marks): the files an analysis run is working on, marked (and
+/// committed) before each one's analysis starts and cleared when its result is written, so
+/// that a file that kills the process (an abort in a C decoder, a stack overflow) is found
+/// marked by the next run and recorded as failed instead of killing every rerun.
+const V4_IN_PROGRESS: &str = r#"
+CREATE TABLE analysis_in_progress (
+    -- as tracks.path: TEXT, or a BLOB of the OS bytes when it is not UTF-8
+    path       TEXT    NOT NULL PRIMARY KEY,
+    size       INTEGER NOT NULL,  -- the file as scanned, to tell a changed file
+    mtime_ns   INTEGER NOT NULL,
+    pid        INTEGER NOT NULL,  -- the process analysing it
+    started_at INTEGER NOT NULL   -- Unix seconds
+);
 "#;

@@ -143,25 +143,72 @@ pub fn run(store: &mut Store, root: &Path, options: &AnalyzeOptions) -> Run {
     }
 }
 
-/// True when file permissions are not enforced for this user (root): tests of unreadable
-/// files are skipped then.
-pub fn permissions_ignored(dir: &Path) -> bool {
+/// True when file permissions are not enforced for this user (root, or any process with
+/// CAP_DAC_OVERRIDE): a file with mode 000 can still be opened.
+pub fn permissions_ignored() -> bool {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        let probe = dir.join("permission-probe");
+        let dir = tempfile::tempdir().expect("tempdir");
+        let probe = dir.path().join("permission-probe");
         fs::write(&probe, b"x").expect("probe");
         fs::set_permissions(&probe, fs::Permissions::from_mode(0o000)).expect("chmod");
         let ignored = fs::File::open(&probe).is_ok();
         fs::set_permissions(&probe, fs::Permissions::from_mode(0o644)).expect("chmod");
-        fs::remove_file(&probe).expect("rm");
         ignored
     }
     #[cfg(not(unix))]
     {
-        let _ = dir;
         true
     }
+}
+
+/// Set in the child that [`run_unprivileged`] starts.
+const UNPRIVILEGED_CHILD: &str = "SONORITY_UNPRIVILEGED_CHILD";
+
+/// For a test of unreadable or unwritable files, which means nothing where permissions are
+/// not enforced (CI runs as root): when they are not, runs the test `name` (the caller) again
+/// in a child process as user and group 65534 (nobody) through `setpriv` (util-linux), with a
+/// temporary folder that user owns, and asserts that it passed. Returns true when the caller
+/// must return (the child ran the test); false when permissions are enforced here and the
+/// caller goes on. Without `setpriv` the test fails under `CI=true` and is skipped elsewhere
+/// (see [`skip_missing_tool`]). The child needs read access to the test binary and
+/// `fixtures/` (the usual 755 folders).
+#[cfg(unix)]
+pub fn run_unprivileged(name: &str) -> bool {
+    use std::os::unix::fs::{chown, PermissionsExt};
+    use std::process::Command;
+    if !permissions_ignored() {
+        return false;
+    }
+    assert!(
+        std::env::var_os(UNPRIVILEGED_CHILD).is_none(),
+        "permissions are still not enforced as user 65534"
+    );
+    let found = Command::new("setpriv")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !found {
+        return skip_missing_tool("setpriv");
+    }
+    let tmp = tempfile::tempdir().expect("tempdir");
+    chown(tmp.path(), Some(65534), Some(65534)).expect("chown the child's temporary folder");
+    fs::set_permissions(tmp.path(), fs::Permissions::from_mode(0o700)).expect("chmod");
+    let exe = std::env::current_exe().expect("test binary");
+    let status = Command::new("setpriv")
+        .args(["--reuid=65534", "--regid=65534", "--clear-groups", "--"])
+        .arg(&exe)
+        .args(["--exact", name, "--nocapture", "--test-threads=1"])
+        .env(UNPRIVILEGED_CHILD, "1")
+        .env("TMPDIR", tmp.path())
+        .status()
+        .expect("run setpriv");
+    assert!(
+        status.success(),
+        "{name} as user 65534 (setpriv): {status}; see its output above"
+    );
+    true
 }
 
 /// The one rule for a test whose external program (`tool`) is missing: under `CI=true` the
