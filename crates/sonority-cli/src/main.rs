@@ -1,9 +1,11 @@
 //! The `sonority` binary: a thin command-line layer over the sonority library crates. Only this
 //! crate prints; the libraries return typed errors and report progress through callbacks.
 
+mod args;
 mod commands;
 mod db;
 mod interrupt;
+mod print;
 mod progress;
 
 use clap::{Parser, Subcommand};

@@ -1,6 +1,6 @@
 //! `sonority features FILE... [--json] [--frames]`.
 
-use super::analyze::DecoderArg;
+use crate::args::DecoderArg;
 use anyhow::Result;
 use clap::Args;
 use serde_json::json;

@@ -2,9 +2,8 @@
 //! (incrementally), organise into playlists grouped in families, write one folder of
 //! playlists per family, print them.
 
-use crate::commands::analyze::{print_summary, AnalyzeArgs};
-use crate::commands::cluster::{print_mode, print_table, ClusterArgs};
-use crate::commands::playlists::{print_report, PlaylistArgs};
+use crate::args::{AnalyzeArgs, ClusterArgs, PlaylistArgs};
+use crate::print::{print_mode, print_report, print_summary, print_table};
 use crate::{db, interrupt, progress::AnalysisProgress};
 use anyhow::{Context, Result};
 use clap::Args;
