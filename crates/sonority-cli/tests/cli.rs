@@ -2,19 +2,13 @@
 //! three clearly different kinds of audio (real music excerpts, noise, tonal chords and
 //! sweeps) in mixed formats, plus a truncated file, a zero-byte file and a text file named .mp3.
 
+mod common;
+
+use common::{fixtures, sonority};
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
-
-fn fixtures() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures")
-}
-
-fn sonority(db: &Path) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_sonority"));
-    c.arg("--db").arg(db).env_remove("SONORITY_DB");
-    c
-}
 
 fn run(cmd: &mut Command) -> Output {
     let out = cmd.output().expect("run sonority");

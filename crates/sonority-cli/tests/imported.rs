@@ -3,23 +3,19 @@
 //! folder's tracks are placed at the nearest centroid, a rerun keeps them, nothing is refitted
 //! until `--recluster`.
 
+mod common;
+
+use common::{fixtures, sonority};
+
 use sonority_cluster::{Dim, FeatureTable, ScalerParams};
 use sonority_library::{
     analysis_dims, analyze_files, model_from_centroids, save_imported_model, FeatureConfig, Store,
 };
 use std::path::{Path, PathBuf};
-use std::process::Command;
-
-fn fixtures() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures")
-}
 
 /// Runs `sonority organize`; its stderr and stdout.
 fn organize(db: &Path, music: &Path, extra: &[&str]) -> String {
-    let out = Command::new(env!("CARGO_BIN_EXE_sonority"))
-        .arg("--db")
-        .arg(db)
-        .env_remove("SONORITY_DB")
+    let out = sonority(db)
         .arg("organize")
         .arg(music)
         .arg("--playlists")

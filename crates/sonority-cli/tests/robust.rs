@@ -4,25 +4,15 @@
 //! `sonority_library::pipeline` (`SONORITY_TEST_HANG`, `SONORITY_TEST_ABORT`: the analysis of
 //! a file whose name contains the value sleeps forever, or aborts the process).
 
+mod common;
+
+use common::{fixtures, sonority};
+
 use rusqlite::Connection;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Output, Stdio};
 use std::time::{Duration, Instant};
-
-fn fixtures() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures")
-}
-
-fn sonority(db: &Path) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_sonority"));
-    c.arg("--db")
-        .arg(db)
-        .env_remove("SONORITY_DB")
-        .env_remove("SONORITY_TEST_HANG")
-        .env_remove("SONORITY_TEST_ABORT");
-    c
-}
 
 /// A temporary folder with a database path and a library of the fixtures under `names`.
 fn library(names: &[&str]) -> (tempfile::TempDir, PathBuf, PathBuf) {

@@ -3,23 +3,14 @@
 //! forgotten and re-found track. Real files of seven formats (MP3, FLAC, Ogg Vorbis, Opus,
 //! M4A, AIFF, WAV) copied from the fixtures, so no external program is needed.
 
+mod common;
+
+use common::{fixtures, sonority};
+
 use rusqlite::Connection;
 use sonority_library::tag_write::{apply, plan_write, read_field, TagField, WriteOptions};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-
-fn fixtures() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures")
-}
-
-fn sonority(db: &Path) -> Command {
-    let mut c = Command::new(env!("CARGO_BIN_EXE_sonority"));
-    c.arg("--db")
-        .arg(db)
-        .env_remove("SONORITY_DB")
-        .env_remove("SONORITY_FAILPOINT");
-    c
-}
 
 fn run(cmd: &mut Command) -> Output {
     let out = cmd.output().expect("run sonority");
