@@ -174,16 +174,17 @@ pub fn print_table(overview: &Overview) {
     if overview.unassigned > 0 {
         println!("     (unassigned outliers: {})", overview.unassigned);
     }
-    let fmt = |key: &str| {
-        overview
-            .quality_figure(key)
+    let fmt = |figure: Option<f64>| {
+        figure
+            .filter(|v| v.is_finite())
             .map_or_else(|| "n/a".to_string(), |v| format!("{v:.3}"))
     };
+    let quality = &overview.quality;
     println!(
         "quality: silhouette {} · Calinski-Harabasz {} · Davies-Bouldin {} · {} tracks · clustering #{}",
-        fmt("silhouette"),
-        fmt("calinski_harabasz"),
-        fmt("davies_bouldin"),
+        fmt(quality.silhouette),
+        fmt(quality.calinski_harabasz),
+        fmt(quality.davies_bouldin),
         overview.tracks,
         overview.clustering_id
     );

@@ -59,6 +59,7 @@ impl AlgorithmParams {
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 pub struct Quality {
     /// Sum of squared distances of rows to their cluster's centroid.
+    #[serde(deserialize_with = "crate::nan_null::deserialize")]
     pub inertia: f64,
     /// Mean silhouette; `None` with fewer than 2 clusters.
     pub silhouette: Option<f64>,

@@ -62,6 +62,7 @@ pub mod kmeans;
 pub(crate) mod linalg;
 pub mod metrics;
 pub mod model;
+mod nan_null;
 pub mod neighbors;
 pub mod project;
 pub mod scale;

@@ -119,12 +119,16 @@ pub struct KPoint {
     /// Number of clusters.
     pub k: usize,
     /// Sum of squared distances to the cluster means.
+    #[serde(deserialize_with = "crate::nan_null::deserialize")]
     pub inertia: f64,
     /// Mean silhouette (higher is better).
+    #[serde(deserialize_with = "crate::nan_null::deserialize")]
     pub silhouette: f64,
     /// Calinski-Harabasz index (higher is better).
+    #[serde(deserialize_with = "crate::nan_null::deserialize")]
     pub calinski_harabasz: f64,
     /// Davies-Bouldin index (lower is better).
+    #[serde(deserialize_with = "crate::nan_null::deserialize")]
     pub davies_bouldin: f64,
     /// BIC of the mixture (lower is better); `None` for k-means.
     pub bic: Option<f64>,

@@ -12,7 +12,8 @@
 
 use crate::error::{LibraryError, Result};
 use crate::store::{
-    ClusterRow, ClusteringData, ClusteringId, FamilyRow, FeatureMatrix, Store, TrackAssignment,
+    ClusterRow, ClusteringData, ClusteringId, FamilyRow, FeatureMatrix, FitSelection, Selection,
+    Store, StoredModel, TrackAssignment,
 };
 use ndarray::Array2;
 use serde::{Deserialize, Serialize};
@@ -131,22 +132,10 @@ pub enum ClusterMode {
 pub struct ClusterOutcome {
     /// The saved clustering.
     pub id: ClusteringId,
-    /// What was stored.
+    /// What was stored, with the model (to place or compare tracks).
     pub data: ClusteringData,
-    /// The model (to place or compare tracks).
-    pub model: Model,
     /// How it came about.
     pub mode: ClusterMode,
-}
-
-/// The parameters that must match for new tracks to join a saved clustering.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-struct Selection {
-    groups: Vec<String>,
-    algorithm: Algorithm,
-    k: KChoice,
-    playlist_size: usize,
-    families: FamilyCount,
 }
 
 /// Clusters the tracks analysed with `options.features` and saves the result (see the module
@@ -157,22 +146,23 @@ pub fn cluster_library(store: &mut Store, options: &ClusterOptions) -> Result<Cl
         .features_table(&version)?
         .ok_or(LibraryError::NothingAnalysed)?;
     let table = feature_table(&matrix)?;
-    let selection = Selection {
+    let selection = Selection::Fitted(FitSelection {
         groups: options.groups.clone(),
         algorithm: options.algorithm,
         k: options.k,
         playlist_size: options.playlist_size,
         families: options.families,
-    };
+    });
+    // A previous clustering whose model this build cannot read is not extended; the fresh
+    // model is then not aligned to it either.
     let previous = store.latest_clustering()?.and_then(|saved| {
-        let model: Model = serde_json::from_value(saved.data.model.clone()).ok()?;
-        let same_selection = serde_json::from_value::<Selection>(saved.data.selection.clone())
-            .is_ok_and(|s| s == selection);
-        let compatible = saved.data.analysis_version == version && same_selection;
+        let model = saved.data.model.get()?.clone();
+        let compatible =
+            saved.data.analysis_version == version && saved.data.selection == selection;
         Some((saved, model, compatible))
     });
     if let Some((saved, model, _)) = &previous {
-        if is_imported(&saved.data) && !options.recluster {
+        if saved.data.selection.is_imported() && !options.recluster {
             if saved.data.analysis_version != version {
                 return Err(LibraryError::ImportedForOtherAnalysis {
                     clustering: saved.id,
@@ -242,18 +232,6 @@ pub fn analysis_dims(config: &FeatureConfig) -> Vec<Dim> {
     layout_dims(&FeatureLayout::for_config(config))
 }
 
-/// Whether a saved clustering holds a model imported from elsewhere
-/// ([`crate::imported::save_imported_model`]).
-pub(crate) fn is_imported(data: &ClusteringData) -> bool {
-    data.selection
-        .get(IMPORTED_KEY)
-        .and_then(serde_json::Value::as_bool)
-        == Some(true)
-}
-
-/// The key of the selection of an imported clustering (its value is `true`).
-pub(crate) const IMPORTED_KEY: &str = "imported";
-
 /// The value of [`DURATION_DIM`] for a track of this duration.
 pub fn duration_log(duration_s: Option<f64>) -> f64 {
     duration_s
@@ -302,7 +280,6 @@ fn extend(
         return Ok(Some(ClusterOutcome {
             id: saved_id,
             data: saved.clone(),
-            model: model.clone(),
             mode: ClusterMode::UpToDate,
         }));
     }
@@ -333,7 +310,6 @@ fn extend(
     Ok(Some(ClusterOutcome {
         id,
         data,
-        model: model.clone(),
         mode: ClusterMode::Extended {
             added: new_rows.len(),
             removed,
@@ -458,23 +434,22 @@ fn fit(
     let mut data = ClusteringData {
         algorithm: model.clustering.algorithm.name().to_string(),
         analysis_version: version.to_string(),
-        selection: serde_json::to_value(selection).map_err(json_error)?,
-        params: serde_json::to_value(&model.params).map_err(json_error)?,
+        selection: selection.clone(),
+        params: model.params.clone(),
         k: model.clustering.clusters.len(),
-        quality: serde_json::to_value(&model.clustering.quality).map_err(json_error)?,
-        sweep: serde_json::to_value(&sweep).map_err(json_error)?,
-        model: serde_json::Value::Null,
+        quality: model.clustering.quality.clone(),
+        sweep,
+        model: StoredModel::Absent,
         families: Vec::new(),
         clusters: Vec::new(),
         assignments,
     };
     project_and_size(&mut data, &model, table)?;
-    data.model = serde_json::to_value(&model).map_err(json_error)?;
+    data.model = StoredModel::Model(Box::new(model));
     let id = store.save_clustering(&data)?;
     Ok(ClusterOutcome {
         id,
         data,
-        model,
         mode: ClusterMode::Fitted { matched },
     })
 }
@@ -578,11 +553,4 @@ fn to_row(a: &Assignment) -> Result<TrackAssignment> {
 fn parse_id(id: &str) -> Result<i64> {
     id.parse()
         .map_err(|_| LibraryError::InvalidTrackId(id.to_string()))
-}
-
-fn json_error(e: serde_json::Error) -> LibraryError {
-    LibraryError::Serialize {
-        what: "clustering",
-        source: e,
-    }
 }

@@ -207,6 +207,18 @@ pub enum LibraryError {
         /// The analysis version of the clustering.
         analysis_version: String,
     },
+    /// The latest clustering's model cannot be read by this build (saved by another version,
+    /// or damaged).
+    #[error(
+        "the model of clustering #{clustering} cannot be read ({reason}): run `sonority organize \
+         --recluster` to fit a new one"
+    )]
+    UnreadableModel {
+        /// The clustering.
+        clustering: i64,
+        /// Why.
+        reason: String,
+    },
     /// A file that is not a track of the library.
     #[error("{} is not in the library: run `sonority analyze` on its folder first", .0.display())]
     NotInLibrary(PathBuf),

@@ -8,9 +8,12 @@
 //! and never refit it on their own; only `--recluster` (`ClusterOptions::recluster`) replaces
 //! it with a clustering of the local library.
 
-use crate::clustering::{analysis_dims, IMPORTED_KEY};
+use crate::clustering::analysis_dims;
 use crate::error::{LibraryError, Result};
-use crate::store::{ClusterRow, ClusteringData, ClusteringId, FamilyRow, Store};
+use crate::store::{
+    ClusterRow, ClusteringData, ClusteringId, FamilyRow, ImportedSelection, Selection, Store,
+    StoredModel,
+};
 use ndarray::Array2;
 use sonority_cluster::{Dim, Model};
 use sonority_features::FeatureConfig;
@@ -65,25 +68,18 @@ pub fn save_imported_model(
     if !unknown.is_empty() {
         return Err(LibraryError::UnknownDims(unknown));
     }
-    let json = |v: serde_json::Result<serde_json::Value>| {
-        v.map_err(|source| LibraryError::Serialize {
-            what: "model",
-            source,
-        })
-    };
     let clustering = &model.clustering;
     let data = ClusteringData {
         algorithm: "imported".into(),
         analysis_version: config.analysis_version(),
-        selection: serde_json::json!({
-            IMPORTED_KEY: true,
-            "dims": model.dims().iter().map(|d| d.name.as_str()).collect::<Vec<_>>(),
-        }),
-        params: json(serde_json::to_value(&model.params))?,
+        selection: Selection::Imported(ImportedSelection::new(
+            model.dims().iter().map(|d| d.name.clone()).collect(),
+        )),
+        params: model.params.clone(),
         k: clustering.clusters.len(),
-        quality: json(serde_json::to_value(&clustering.quality))?,
-        sweep: serde_json::Value::Null,
-        model: json(serde_json::to_value(model))?,
+        quality: clustering.quality.clone(),
+        sweep: None,
+        model: StoredModel::Model(Box::new(model.clone())),
         families: clustering
             .families
             .iter()

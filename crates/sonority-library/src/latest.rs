@@ -24,13 +24,7 @@ impl LatestClustering {
         let saved = store
             .latest_clustering()?
             .ok_or(LibraryError::NoClustering)?;
-        let model: Model = serde_json::from_value(saved.data.model.clone()).map_err(|e| {
-            LibraryError::InvalidData {
-                path: store.path().to_path_buf(),
-                what: format!("model of clustering #{}", saved.id),
-                detail: e.to_string(),
-            }
-        })?;
+        let model = saved.data.model.require(saved.id)?.clone();
         let matrix = store
             .features_table(&saved.data.analysis_version)?
             .ok_or_else(|| LibraryError::StaleClustering {

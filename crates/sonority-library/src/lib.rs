@@ -78,8 +78,9 @@ pub use similar::{similar_artists, similar_tracks, SimilarArtistRow, SimilarTrac
 pub use sniff::{sniff_file, Sniffed};
 pub use store::{
     ClusterRow, ClusteringData, ClusteringId, ClusteringSummary, FamilyRow, FeatureMatrix,
-    ForgetOutcome, ForgetWithheld, SavedClustering, Store, StoreStatus, TagChange, TagHistoryEntry,
-    TagWrite, TrackAssignment, TrackId, TrackRow, WithheldReason, DB_ENV, SCHEMA_VERSION,
+    FitSelection, ForgetOutcome, ForgetWithheld, ImportedSelection, SavedClustering, Selection,
+    Store, StoreStatus, StoredModel, TagChange, TagHistoryEntry, TagWrite, TrackAssignment,
+    TrackId, TrackRow, WithheldReason, DB_ENV, SCHEMA_VERSION,
 };
 pub use tags::{genre_key, primary_genre, read_tags, GenreNames, Tags};
 pub use terminal::{one_line, shown, shown_text};

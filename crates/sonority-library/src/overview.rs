@@ -7,6 +7,7 @@ use crate::error::Result;
 use crate::store::{ClusteringId, Store, TrackRow};
 use crate::terminal::{one_line, shown};
 use serde::Serialize;
+use sonority_cluster::Quality;
 use std::collections::HashMap;
 
 /// Example tracks shown per cluster.
@@ -53,7 +54,7 @@ pub struct Overview {
     /// Number of clusters.
     pub k: usize,
     /// Quality figures (silhouette, Calinski-Harabasz, Davies-Bouldin).
-    pub quality: serde_json::Value,
+    pub quality: Quality,
     /// The families, by id.
     pub families: Vec<FamilyLine>,
     /// The clusters, in the clustering's order.
@@ -130,12 +131,6 @@ impl Overview {
                 .filter(|a| a.cluster_id.is_none())
                 .count(),
         })
-    }
-
-    /// A quality figure by name (`silhouette`, `calinski_harabasz`, `davies_bouldin`), when
-    /// it was computed.
-    pub fn quality_figure(&self, name: &str) -> Option<f64> {
-        self.quality.get(name).and_then(serde_json::Value::as_f64)
     }
 }
 

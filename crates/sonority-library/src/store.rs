@@ -18,8 +18,8 @@ mod tag_history;
 mod write;
 
 pub use clusterings::{
-    ClusterRow, ClusteringData, ClusteringId, ClusteringSummary, FamilyRow, SavedClustering,
-    TrackAssignment,
+    ClusterRow, ClusteringData, ClusteringId, ClusteringSummary, FamilyRow, FitSelection,
+    ImportedSelection, SavedClustering, Selection, StoredModel, TrackAssignment,
 };
 pub(crate) use in_progress::DeadMark;
 pub use lock::{lock_path, WriterLock};

@@ -5,10 +5,12 @@ mod common;
 
 use common::*;
 use rusqlite::Connection;
-use serde_json::json;
+use sonority_cluster::select_k::KPoint;
+use sonority_cluster::{Dim, FamilyCount, KRule, KSweep, Model, Quality};
 use sonority_library::{
-    ClusterRow, ClusteringData, FamilyRow, LibraryError, Store, TagChange, TagWrite,
-    TrackAssignment, DB_ENV, SCHEMA_VERSION,
+    Algorithm, ClusterRow, ClusteringData, FamilyRow, FitSelection, KChoice, LatestClustering,
+    LibraryError, Selection, Store, StoredModel, TagChange, TagWrite, TrackAssignment, DB_ENV,
+    SCHEMA_VERSION,
 };
 use std::fs;
 
@@ -355,16 +357,55 @@ fn unwritable_database_file_is_refused_as_read_only() {
     assert!(err.to_string().contains("is read-only"), "{err}");
 }
 
+/// A model of two clusters over two dims, as an engine elsewhere would give it.
+fn two_cluster_model() -> Model {
+    Model::from_centroids(
+        vec![
+            Dim::new("mfcc_mean_0", "mfcc"),
+            Dim::new("chroma_mean_0", "chroma"),
+        ],
+        ndarray::array![[0.5, -1.25], [3.0, 0.0]],
+        vec![1.0, 0.5],
+        vec![2.0, 0.25],
+        Some(vec!["tonal".into(), "noisy".into()]),
+    )
+    .expect("model")
+}
+
 fn clustering(track_ids: &[i64]) -> ClusteringData {
+    let point = |k: usize, silhouette: f64| KPoint {
+        k,
+        inertia: 10.0 / k as f64,
+        silhouette,
+        calinski_harabasz: 12.5,
+        davies_bouldin: 0.75,
+        bic: None,
+        labels: Vec::new(),
+    };
+    let model = two_cluster_model();
     ClusteringData {
         algorithm: "kmeans".into(),
         analysis_version: "v-test".into(),
-        selection: json!({"groups": ["mfcc", "chroma"], "weights": {"mfcc": 1.0}}),
-        params: json!({"k": 2, "seed": 42}),
+        selection: Selection::Fitted(FitSelection {
+            groups: vec!["mfcc".into(), "chroma".into()],
+            algorithm: Algorithm::Kmeans,
+            k: KChoice::Auto,
+            playlist_size: 30,
+            families: FamilyCount::Fixed(1),
+        }),
+        params: model.params.clone(),
         k: 2,
-        quality: json!({"silhouette": 0.41}),
-        sweep: json!([{"k": 2, "silhouette": 0.41}, {"k": 3, "silhouette": 0.3}]),
-        model: json!(null),
+        quality: Quality {
+            silhouette: Some(0.41),
+            ..Quality::default()
+        },
+        sweep: Some(KSweep {
+            points: vec![point(2, 0.41), point(3, 0.3)],
+            elbow_k: None,
+            chosen_k: 2,
+            rule: KRule::Silhouette,
+        }),
+        model: StoredModel::Model(Box::new(model)),
         families: vec![FamilyRow {
             family_id: 0,
             name: Some("calm".into()),
@@ -470,6 +511,47 @@ fn clusterings_round_trip_and_follow_forgotten_tracks() {
     assert!(store.delete_clustering(first).expect("delete"));
     assert!(!store.delete_clustering(first).expect("delete"));
     assert_eq!(store.clusterings().expect("list").len(), 1);
+}
+
+#[test]
+fn a_model_this_build_cannot_read_is_reported_not_lost() {
+    let lib = Library::new();
+    lib.copy("synthetic", "", |n| n.starts_with("chord"));
+    let mut store = lib.store();
+    run(&mut store, &lib.root, &options());
+    let ids: Vec<i64> = store
+        .tracks()
+        .expect("tracks")
+        .iter()
+        .map(|t| t.id)
+        .collect();
+    let id = store.save_clustering(&clustering(&ids)).expect("save");
+    drop(store);
+    // A model written by a build with another format version.
+    let conn = Connection::open(&lib.db).expect("open");
+    conn.execute(
+        "UPDATE clusterings SET model = json_set(model, '$.format_version', 99) WHERE id = ?1",
+        [id],
+    )
+    .expect("update");
+    drop(conn);
+    let store = lib.store();
+    let saved = store.clustering(id).expect("read").expect("some");
+    match &saved.data.model {
+        StoredModel::Unreadable(reason) => assert!(reason.contains("version 99"), "{reason}"),
+        other => panic!("expected an unreadable model, got {other:?}"),
+    }
+    // Everything else of the clustering still reads.
+    assert_eq!(saved.data.clusters, clustering(&ids).clusters);
+    let err = match LatestClustering::load(&store) {
+        Err(e) => e,
+        Ok(_) => panic!("a clustering without a readable model loaded"),
+    };
+    assert!(
+        matches!(err, LibraryError::UnreadableModel { clustering, .. } if clustering == id),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("--recluster"), "{err}");
 }
 
 #[test]

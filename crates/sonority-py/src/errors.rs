@@ -69,6 +69,7 @@ pub fn library_error(py: Python<'_>, e: &LibraryError) -> PyErr {
         | LibraryError::NothingAnalysed
         | LibraryError::TooFewTracks { .. }
         | LibraryError::StaleClustering { .. }
+        | LibraryError::UnreadableModel { .. }
         | LibraryError::ImportedForOtherAnalysis { .. }
         | LibraryError::CannotExtend(_)
         | LibraryError::NonFiniteCentroid(_) => ("ModelError", None),

@@ -32,19 +32,21 @@ fn open_existing(py: Python<'_>, path: &Path) -> PyResult<Store> {
     Store::open(path).map_err(|e| library_error(py, &e))
 }
 
-/// The model of a saved clustering.
+/// The model of a saved clustering (a `DatabaseError` naming the database when this build
+/// cannot read it).
 fn saved_model(py: Python<'_>, store: &Store, saved: &SavedClustering) -> PyResult<Model> {
-    serde_json::from_value(saved.data.model.clone())
-        .map(|inner| Model { inner })
+    saved
+        .data
+        .model
+        .require(saved.id)
+        .map(|inner| Model {
+            inner: inner.clone(),
+        })
         .map_err(|e| {
             raise(
                 py,
                 "DatabaseError",
-                format!(
-                    "database {}: the model of clustering #{} cannot be read: {e}",
-                    store.path().display(),
-                    saved.id
-                ),
+                format!("database {}: {e}", store.path().display()),
                 Some(store.path()),
             )
         })

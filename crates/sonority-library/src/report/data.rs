@@ -1,10 +1,9 @@
 //! What the report shows, gathered from the store into one serialisable [`ReportData`]: the
 //! HTML page embeds it as JSON, and the SVG pictures are drawn from it.
 //!
-//! The saved clustering's `quality`, `sweep` and `model` JSON values are read with
-//! `sonority-cluster`'s types ([`Quality`], [`KSweep`], [`Model`]); a value that is null or does
-//! not parse only removes what depends on it (the quality figures, the k sweep, the cluster
-//! words), with a note, and never fails the report.
+//! The saved clustering comes typed from the store; a model this build cannot read only
+//! removes what depends on it (the cluster words from the model, the artists that sound
+//! alike), with a note, and never fails the report.
 
 use super::words::{self, DimStat, WordExplanation};
 use super::{MapProjection, ReportOptions};
@@ -13,13 +12,13 @@ use crate::error::{LibraryError, Result};
 use crate::files::{file_url, relative_path, url_path};
 use crate::similar::ArtistSpace;
 use crate::store::{
-    ClusteringData, FamilyRow, FeatureMatrix, SavedClustering, Store, TrackId, TrackRow,
+    ClusteringData, FamilyRow, FeatureMatrix, SavedClustering, Selection, Store, StoredModel,
+    TrackId, TrackRow,
 };
 use crate::tags::{genre_key, primary_genre};
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 use sonority_cluster::describe::word_for;
-use sonority_cluster::{pca_2d, KSweep, Model, Quality, TsneParams, MODEL_FORMAT_VERSION};
+use sonority_cluster::{pca_2d, KRule, KSweep, Model, ModelParams, Quality, TsneParams};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
@@ -76,10 +75,10 @@ pub struct RunInfo {
     pub analysis_version: String,
     /// Number of clusters.
     pub k: usize,
-    /// Feature selection, as saved.
-    pub selection: Value,
-    /// Algorithm parameters, as saved.
-    pub params: Value,
+    /// What the clustering was made from, as saved.
+    pub selection: Option<Selection>,
+    /// The model's parameters, as saved.
+    pub params: Option<ModelParams>,
     /// Tracks shown.
     pub tracks: usize,
     /// Tracks in no cluster (noise).
@@ -247,8 +246,8 @@ pub struct SweepInfo {
     pub chosen_k: Option<usize>,
     /// The elbow (knee) of the inertia curve.
     pub elbow_k: Option<usize>,
-    /// The rule that chose k ("silhouette", "elbow", ...).
-    pub rule: Option<String>,
+    /// The rule that chose k.
+    pub rule: Option<KRule>,
 }
 
 /// The scores of one k (`None` where a score is missing or not finite).
@@ -376,9 +375,9 @@ pub(super) fn collect_from(
 ) -> Result<ReportData> {
     let data = &saved.data;
     let mut notes = Vec::new();
-    let model = parse_model(&data.model, &mut notes);
-    let quality = parse_quality(&data.quality, &mut notes);
-    let sweep = parse_sweep(&data.sweep, &mut notes);
+    let model = usable_model(&data.model, &mut notes).cloned();
+    let quality = Some(quality_info(&data.quality));
+    let sweep = sweep_info(data.sweep.as_ref());
 
     let rows: HashMap<TrackId, TrackRow> = store.tracks()?.into_iter().map(|t| (t.id, t)).collect();
     let missing = data
@@ -1018,8 +1017,8 @@ fn run_info(saved: &SavedClustering, tracks: usize, noise: usize, total: f64) ->
         algorithm: d.algorithm.clone(),
         analysis_version: d.analysis_version.clone(),
         k: d.k,
-        selection: d.selection.clone(),
-        params: d.params.clone(),
+        selection: Some(d.selection.clone()),
+        params: Some(d.params.clone()),
         tracks,
         noise,
         total_duration_s: total,
@@ -1044,121 +1043,50 @@ fn finite(v: Option<f64>) -> Option<f64> {
     v.filter(|v| v.is_finite())
 }
 
-/// The saved model, if the value is one this build reads.
-fn parse_model(value: &Value, notes: &mut Vec<String>) -> Option<Model> {
-    if value.is_null() {
-        return None;
-    }
-    let version = value.get("format_version").and_then(Value::as_u64);
-    if version != Some(u64::from(MODEL_FORMAT_VERSION)) {
+/// The saved model, with a note when this build cannot use it.
+fn usable_model<'a>(model: &'a StoredModel, notes: &mut Vec<String>) -> Option<&'a Model> {
+    if let StoredModel::Unreadable(reason) = model {
         notes.push(format!(
-            "the saved model has format version {}, this build reads {MODEL_FORMAT_VERSION}: \
-             cluster words come from the features only",
-            version.map_or_else(|| "none".to_string(), |v| v.to_string())
+            "the saved model cannot be read ({reason}): cluster words come from the features only"
         ));
-        return None;
     }
-    match Model::deserialize(value) {
-        Ok(m) => Some(m),
-        Err(e) => {
-            notes.push(format!("the saved model does not parse ({e})"));
-            None
-        }
+    model.get()
+}
+
+/// The quality figures as the report shows them (figures that are not finite left out).
+fn quality_info(q: &Quality) -> QualityInfo {
+    QualityInfo {
+        inertia: finite(Some(q.inertia)),
+        silhouette: finite(q.silhouette),
+        silhouette_rows: Some(q.silhouette_rows).filter(|&n| n > 0),
+        calinski_harabasz: finite(q.calinski_harabasz),
+        davies_bouldin: finite(q.davies_bouldin),
+        bic: finite(q.bic),
+        noise: Some(q.noise),
     }
 }
 
-/// The quality figures: with [`Quality`] when they parse as one, else leniently (a figure
-/// that is not finite is saved as null, which [`Quality`] refuses).
-fn parse_quality(value: &Value, notes: &mut Vec<String>) -> Option<QualityInfo> {
-    if value.is_null() {
-        return None;
-    }
-    if let Ok(q) = Quality::deserialize(value) {
-        return Some(QualityInfo {
-            inertia: finite(Some(q.inertia)),
-            silhouette: finite(q.silhouette),
-            silhouette_rows: Some(q.silhouette_rows).filter(|&n| n > 0),
-            calinski_harabasz: finite(q.calinski_harabasz),
-            davies_bouldin: finite(q.davies_bouldin),
-            bic: finite(q.bic),
-            noise: Some(q.noise),
-        });
-    }
-    match QualityInfo::deserialize(value) {
-        Ok(q) => Some(q),
-        Err(e) => {
-            notes.push(format!("the quality figures do not parse ({e})"));
-            None
-        }
-    }
-}
-
-/// The sweep: with [`KSweep`] when it parses as one, else leniently (a silhouette that was
-/// NaN is saved as null, which [`KSweep`] refuses).
-fn parse_sweep(value: &Value, notes: &mut Vec<String>) -> Option<SweepInfo> {
-    if value.is_null() {
-        return None;
-    }
-    let info = match KSweep::deserialize(value) {
-        Ok(s) => SweepInfo {
-            points: s
-                .points
-                .iter()
-                .map(|p| SweepPoint {
-                    k: p.k,
-                    inertia: finite(Some(p.inertia)),
-                    silhouette: finite(Some(p.silhouette)),
-                    calinski_harabasz: finite(Some(p.calinski_harabasz)),
-                    davies_bouldin: finite(Some(p.davies_bouldin)),
-                    bic: finite(p.bic),
-                })
-                .collect(),
-            chosen_k: Some(s.chosen_k),
-            elbow_k: s.elbow_k,
-            rule: serde_json::to_value(s.rule)
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_string)),
-        },
-        Err(strict) => {
-            #[derive(Deserialize)]
-            struct Lenient {
-                points: Vec<SweepPoint>,
-                #[serde(default)]
-                elbow_k: Option<usize>,
-                #[serde(default)]
-                chosen_k: Option<usize>,
-                #[serde(default)]
-                rule: Option<String>,
-            }
-            match Lenient::deserialize(value) {
-                Ok(s) => SweepInfo {
-                    points: s
-                        .points
-                        .into_iter()
-                        .map(|p| SweepPoint {
-                            inertia: finite(p.inertia),
-                            silhouette: finite(p.silhouette),
-                            calinski_harabasz: finite(p.calinski_harabasz),
-                            davies_bouldin: finite(p.davies_bouldin),
-                            bic: finite(p.bic),
-                            ..p
-                        })
-                        .collect(),
-                    chosen_k: s.chosen_k,
-                    elbow_k: s.elbow_k,
-                    rule: s.rule,
-                },
-                Err(_) => {
-                    notes.push(format!("the k sweep does not parse ({strict}): not shown"));
-                    return None;
-                }
-            }
-        }
-    };
-    if info.points.is_empty() {
-        return None;
-    }
-    Some(info)
+/// The choice of k as the report shows it (figures that are not finite left out); `None`
+/// without a sweep or points.
+fn sweep_info(sweep: Option<&KSweep>) -> Option<SweepInfo> {
+    let s = sweep.filter(|s| !s.points.is_empty())?;
+    Some(SweepInfo {
+        points: s
+            .points
+            .iter()
+            .map(|p| SweepPoint {
+                k: p.k,
+                inertia: finite(Some(p.inertia)),
+                silhouette: finite(Some(p.silhouette)),
+                calinski_harabasz: finite(Some(p.calinski_harabasz)),
+                davies_bouldin: finite(Some(p.davies_bouldin)),
+                bic: finite(p.bic),
+            })
+            .collect(),
+        chosen_k: Some(s.chosen_k),
+        elbow_k: s.elbow_k,
+        rule: Some(s.rule),
+    })
 }
 
 /// Map positions of every track, and how they were made.
@@ -1667,19 +1595,16 @@ mod tests {
     }
 
     #[test]
-    fn lenient_sweep_reads_null_silhouettes() {
-        let v = serde_json::json!({
-            "points": [{"k": 2, "inertia": 10.0, "silhouette": null, "calinski_harabasz": 1.0,
-                        "davies_bouldin": 1.0, "bic": null}],
-            "elbow_k": null, "chosen_k": 2, "rule": "silhouette"
-        });
-        let mut notes = Vec::new();
-        let s = parse_sweep(&v, &mut notes).expect("sweep");
+    fn sweep_figures_that_are_not_finite_are_left_out() {
+        let text = r#"{"points": [{"k": 2, "inertia": 10.0, "silhouette": null,
+            "calinski_harabasz": 1.0, "davies_bouldin": 1.0, "bic": null}],
+            "elbow_k": null, "chosen_k": 2, "rule": "silhouette"}"#;
+        let sweep: KSweep = serde_json::from_str(text).expect("a saved sweep");
+        let s = sweep_info(Some(&sweep)).expect("sweep");
         assert_eq!(s.points[0].silhouette, None);
+        assert_eq!(s.points[0].inertia, Some(10.0));
         assert_eq!(s.chosen_k, Some(2));
-        assert!(parse_sweep(&serde_json::json!({"x": 1}), &mut notes).is_none());
-        assert_eq!(notes.len(), 1);
-        assert!(parse_sweep(&Value::Null, &mut notes).is_none());
+        assert!(sweep_info(None).is_none());
     }
 
     /// Times the gathering of a 20,000-track report from a store (no model, all dims):
@@ -1749,12 +1674,14 @@ mod tests {
         let data = ClusteringData {
             algorithm: "kmeans".into(),
             analysis_version: version.clone(),
-            selection: Value::Null,
-            params: Value::Null,
+            selection: Selection::Imported(crate::store::ImportedSelection::new(Vec::new())),
+            params: sonority_cluster::ModelParams::new(sonority_cluster::AlgorithmParams::KMeans(
+                sonority_cluster::KMeansParams::new(k),
+            )),
             k,
-            quality: Value::Null,
-            sweep: Value::Null,
-            model: Value::Null,
+            quality: Quality::default(),
+            sweep: None,
+            model: StoredModel::Absent,
             families: Vec::new(),
             clusters: (0..k)
                 .map(|c| ClusterRow {

@@ -1,11 +1,13 @@
-//! Saved clusterings: the run's parameters and quality as JSON (so this crate needs none of
-//! `sonority-cluster`'s types), one row per cluster and one per assigned track.
+//! Saved clusterings: one row of typed values per run (what it was made from, the model's
+//! parameters, quality, the choice of k and the model, each serialised as JSON only in its
+//! column), one row per family, per cluster and per assigned track.
 
 use super::{count, invalid_data, map_db_error, now_s, Store, TrackId};
+use crate::clustering::{Algorithm, KChoice};
 use crate::error::{LibraryError, Result};
 use rusqlite::{params, OptionalExtension, Row, TransactionBehavior};
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
+use sonority_cluster::{FamilyCount, KSweep, Model, ModelParams, Quality};
 
 /// The id of a saved clustering.
 pub type ClusteringId = i64;
@@ -61,25 +63,114 @@ pub struct TrackAssignment {
     pub y: Option<f64>,
 }
 
-/// Everything saved about one clustering run.
+/// What a clustering was made from: the options that must match for new tracks to join it
+/// (column `selection`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Selection {
+    /// A model fitted elsewhere and imported ([`crate::save_imported_model`]); never refitted
+    /// on the local library's own.
+    Imported(ImportedSelection),
+    /// Fitted on this library.
+    Fitted(FitSelection),
+}
+
+impl Selection {
+    /// Whether the clustering holds a model imported from elsewhere.
+    pub fn is_imported(&self) -> bool {
+        matches!(self, Selection::Imported(_))
+    }
+}
+
+/// The options a clustering of this library was fitted with.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FitSelection {
+    /// Feature groups clustered.
+    pub groups: Vec<String>,
+    /// The algorithm.
+    pub algorithm: Algorithm,
+    /// The number of clusters asked for.
+    pub k: KChoice,
+    /// Tracks per playlist aimed at.
+    pub playlist_size: usize,
+    /// How many families were asked for.
+    pub families: FamilyCount,
+}
+
+/// The dims of an imported model; serialised as `{"dims": [...], "imported": true}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ImportedSelection {
+    /// The model's dims, in order.
+    pub dims: Vec<String>,
+    /// Always true: what tells this selection from a [`FitSelection`] in the column.
+    imported: bool,
+}
+
+impl ImportedSelection {
+    /// The selection of an imported model reading `dims`.
+    pub fn new(dims: Vec<String>) -> Self {
+        Self {
+            dims,
+            imported: true,
+        }
+    }
+}
+
+/// The model saved with a clustering, as far as this build can read it (column `model`).
+#[derive(Debug, Clone, PartialEq)]
+pub enum StoredModel {
+    /// The model.
+    Model(Box<Model>),
+    /// None was saved (clusterings of early databases).
+    Absent,
+    /// A model this build cannot read (another format version, or damaged), and why.
+    Unreadable(String),
+}
+
+impl StoredModel {
+    /// The model, when there is a readable one.
+    pub fn get(&self) -> Option<&Model> {
+        match self {
+            StoredModel::Model(m) => Some(m),
+            _ => None,
+        }
+    }
+
+    /// The model of clustering `clustering`, or [`LibraryError::UnreadableModel`].
+    pub fn require(&self, clustering: ClusteringId) -> Result<&Model> {
+        match self {
+            StoredModel::Model(m) => Ok(m),
+            StoredModel::Absent => Err(LibraryError::UnreadableModel {
+                clustering,
+                reason: "no model was saved with it".into(),
+            }),
+            StoredModel::Unreadable(reason) => Err(LibraryError::UnreadableModel {
+                clustering,
+                reason: reason.clone(),
+            }),
+        }
+    }
+}
+
+/// Everything saved about one clustering run.
+#[derive(Debug, Clone, PartialEq)]
 pub struct ClusteringData {
-    /// "kmeans", "gmm", "ward", "dbscan", ...
+    /// The algorithm's name ("hierarchical", "kmeans", ..., "imported").
     pub algorithm: String,
     /// The analysis version of the features clustered.
     pub analysis_version: String,
-    /// The feature groups or dimensions used, and their weights (JSON).
-    pub selection: Value,
-    /// The algorithm's parameters (JSON).
-    pub params: Value,
+    /// What it was made from.
+    pub selection: Selection,
+    /// The model's parameters.
+    pub params: ModelParams,
     /// Number of clusters.
     pub k: usize,
-    /// Quality metrics (JSON).
-    pub quality: Value,
-    /// The choice of k: the metrics for each k tried (JSON; null when k was given).
-    pub sweep: Value,
-    /// The model that assigns new tracks (JSON; null when not saved).
-    pub model: Value,
+    /// Quality figures.
+    pub quality: Quality,
+    /// The choice of k: the figures of each k tried (`None` when k was not swept).
+    pub sweep: Option<KSweep>,
+    /// The model that places new tracks.
+    pub model: StoredModel,
     /// The families of the clusters (empty in clusterings saved before families existed).
     pub families: Vec<FamilyRow>,
     /// The clusters.
@@ -89,14 +180,13 @@ pub struct ClusteringData {
 }
 
 /// A clustering as stored.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct SavedClustering {
     /// Its id.
     pub id: ClusteringId,
     /// When it was saved, in Unix seconds.
     pub created_at: i64,
     /// What was saved.
-    #[serde(flatten)]
     pub data: ClusteringData,
 }
 
@@ -131,9 +221,32 @@ impl Store {
         {
             return Err(LibraryError::NonFiniteCentroid(c.cluster_id));
         }
+        let model = match &data.model {
+            StoredModel::Model(m) => Some(m.as_ref()),
+            StoredModel::Absent => None,
+            StoredModel::Unreadable(reason) => {
+                return Err(LibraryError::Serialize {
+                    what: "model",
+                    source: serde::ser::Error::custom(reason),
+                })
+            }
+        };
         let path = self.path.clone();
         let err = |e| map_db_error(&path, e);
-        let json = |v: &Value| v.to_string();
+        let json = |what: &'static str, text: serde_json::Result<String>| {
+            text.map_err(|source| LibraryError::Serialize { what, source })
+        };
+        let columns = [
+            json(
+                "clustering selection",
+                serde_json::to_string(&data.selection),
+            )?,
+            json("model parameters", serde_json::to_string(&data.params))?,
+            json("quality figures", serde_json::to_string(&data.quality))?,
+            json("choice of k", serde_json::to_string(&data.sweep))?,
+            json("model", serde_json::to_string(&model))?,
+        ];
+        let [selection, params, quality, sweep, model] = &columns;
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)
@@ -146,12 +259,12 @@ impl Store {
                 now_s(),
                 data.algorithm,
                 data.analysis_version,
-                json(&data.selection),
-                json(&data.params),
+                selection,
+                params,
                 i64::try_from(data.k).unwrap_or(i64::MAX),
-                json(&data.quality),
-                json(&data.sweep),
-                json(&data.model),
+                quality,
+                sweep,
+                model,
             ],
         )
         .map_err(err)?;
@@ -292,10 +405,8 @@ impl Store {
         let Some((created_at, algorithm, analysis_version, json, k)) = head else {
             return Ok(None);
         };
-        let parse = |text: &str| -> Result<Value> {
-            serde_json::from_str(text).map_err(|e| self.invalid("clustering JSON", e))
-        };
         let [selection, params, quality, sweep, model] = json;
+        let column = |name: &str| format!("{name} of clustering #{id}");
         let mut stmt = self
             .conn
             .prepare(
@@ -370,12 +481,16 @@ impl Store {
             data: ClusteringData {
                 algorithm,
                 analysis_version,
-                selection: parse(&selection)?,
-                params: parse(&params)?,
+                selection: serde_json::from_str(&selection)
+                    .map_err(|e| self.invalid(&column("selection"), e))?,
+                params: serde_json::from_str(&params)
+                    .map_err(|e| self.invalid(&column("model parameters"), e))?,
                 k: count(k),
-                quality: parse(&quality)?,
-                sweep: parse(&sweep)?,
-                model: parse(&model)?,
+                quality: serde_json::from_str(&quality)
+                    .map_err(|e| self.invalid(&column("quality figures"), e))?,
+                sweep: serde_json::from_str(&sweep)
+                    .map_err(|e| self.invalid(&column("choice of k"), e))?,
+                model: stored_model(&model),
                 families,
                 clusters,
                 assignments,
@@ -390,6 +505,17 @@ impl Store {
             .execute("DELETE FROM clusterings WHERE id = ?1", [id])
             .map_err(|e| self.db_error(e))?;
         Ok(n > 0)
+    }
+}
+
+/// The model column: `null`, or a model of this build's format version.
+fn stored_model(text: &str) -> StoredModel {
+    if text.trim() == "null" {
+        return StoredModel::Absent;
+    }
+    match Model::from_json(text) {
+        Ok(m) => StoredModel::Model(Box::new(m)),
+        Err(e) => StoredModel::Unreadable(e.to_string()),
     }
 }
 
