@@ -49,8 +49,13 @@
 //! # Ok(()) }
 //! ```
 
+mod collect;
+mod colours;
 mod data;
+mod dims;
+mod genres;
 mod html;
+mod map;
 mod svg;
 mod words;
 
@@ -169,7 +174,7 @@ pub fn collect_report(
     links: &AudioLinks,
     opts: &ReportOptions,
 ) -> Result<ReportData> {
-    data::collect(store, links, opts, crate::files::now_s())
+    collect::collect(store, links, opts, crate::files::now_s())
 }
 
 /// Writes `map.svg`, `heatmap.svg` and `k_sweep.svg` of the latest clustering into `dir`

@@ -442,7 +442,7 @@ mod tests {
                 name: format!("<b>cluster</b> & {c}"),
                 size: 0,
                 duration_s: 0.0,
-                color: crate::report::data::cluster_color(c),
+                color: crate::report::colours::cluster_color(c),
                 top: Vec::new(),
                 genres: Vec::new(),
                 tracks: Vec::new(),
@@ -544,7 +544,7 @@ mod tests {
             d.families.push(ReportFamily {
                 id: fi as i64,
                 name: name.to_string(),
-                color: crate::report::data::cluster_color(fi),
+                color: crate::report::colours::cluster_color(fi),
                 size: members.iter().map(|&c| d.clusters[c].size).sum(),
                 duration_s: 0.0,
                 clusters: members,
