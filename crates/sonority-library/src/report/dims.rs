@@ -22,12 +22,8 @@ pub(super) fn cluster_z_scores(
     measured: &Measured<'_>,
     clusters: &[ReportCluster],
 ) -> Option<ZScores> {
-    let Measured {
-        tracks,
-        features,
-        rows,
-        model,
-    } = *measured;
+    let (tracks, rows, model) = (measured.tracks, measured.rows, measured.model);
+    let features = measured.features;
     let f = features?;
     let layout = &f.layout.dims;
     let by_name: HashMap<&str, usize> = layout

@@ -17,12 +17,8 @@ pub(super) fn positions(
     n_clusters: usize,
     notes: &mut Vec<String>,
 ) -> (Vec<[f64; 2]>, MapInfo) {
-    let Measured {
-        tracks,
-        features,
-        rows,
-        model,
-    } = *measured;
+    let (tracks, rows, model) = (measured.tracks, measured.rows, measured.model);
+    let features = measured.features;
     let all_stored = stored.iter().all(Option::is_some);
     if projection == MapProjection::Stored && all_stored {
         let xy = stored.iter().map(|p| p.unwrap_or([0.0, 0.0])).collect();
