@@ -15,11 +15,11 @@ use crate::similar::ArtistSpace;
 use crate::store::{
     ClusteringData, FamilyRow, FeatureMatrix, SavedClustering, Store, TrackId, TrackRow,
 };
-use crate::tags::{genre_key, primary_genre};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sonority_cluster::describe::word_for;
 use sonority_cluster::{pca_2d, KSweep, Model, Quality, TsneParams, MODEL_FORMAT_VERSION};
+use sonority_tags::{genre_key, primary_genre};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
@@ -1689,8 +1689,8 @@ mod tests {
     fn collect_20k() {
         use crate::scan::ScannedFile;
         use crate::store::{AnalysisRecord, ClusterRow, RecordOutcome, TrackAssignment};
-        use crate::tags::Tags;
         use sonority_features::{FeatureConfig, FeatureLayout, SourceInfo};
+        use sonority_tags::Tags;
 
         let n = 20_000;
         let config = FeatureConfig::default();
