@@ -6,7 +6,7 @@
 use sonority_features::{
     analyze_file_with, analyze_signal_with, resample, Decoder, Detail, FeatureConfig,
 };
-use sonority_library::{read_tags, sniff::sniff_bytes, sniff_file};
+use sonority_tags::{read_tags, sniff_bytes, sniff_file};
 use std::io::Write;
 
 /// `data` written to a temporary file, or `None` when that fails (not a finding).

@@ -363,7 +363,7 @@ fn killed_analysis_resumes_without_redoing_work() {
 
 #[test]
 fn tags_round_trip_and_undo() {
-    use sonority_library::tag_write::{read_field, TagField};
+    use sonority_tags::{read_field, TagField};
     let tmp = tempfile::tempdir().expect("tempdir");
     let lib = tmp.path().join("music");
     build_library(&lib);
@@ -380,7 +380,7 @@ fn tags_round_trip_and_undo() {
         let bytes = std::fs::read(p).expect("read");
         let meta = std::fs::metadata(p).expect("stat");
         let audio = sonority_features::decode_file(p).expect("decode").samples;
-        let tags = sonority_library::read_tags(p).expect("tags");
+        let tags = sonority_tags::read_tags(p).expect("tags");
         (bytes, meta.modified().expect("mtime"), audio, tags)
     };
     let before: Vec<_> = files.iter().map(|p| snapshot(p)).collect();

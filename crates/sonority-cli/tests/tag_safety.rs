@@ -8,7 +8,7 @@ mod common;
 use common::{fixtures, sonority};
 
 use rusqlite::Connection;
-use sonority_library::tag_write::{apply, plan_write, read_field, TagField, WriteOptions};
+use sonority_tags::{apply, plan_write, read_field, TagField, WriteOptions};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
@@ -127,7 +127,7 @@ fn snapshot(path: &Path) -> (Vec<f32>, sonority_library::Tags) {
     let audio = sonority_features::decode_file(path)
         .expect("decode")
         .samples;
-    (audio, sonority_library::read_tags(path).expect("tags"))
+    (audio, sonority_tags::read_tags(path).expect("tags"))
 }
 
 /// `tag` killed (abort, like a crash) at each step of the third file's write; then

@@ -3,10 +3,10 @@
 
 use crate::clustering::{analysis_dims, duration_log};
 use crate::error::{LibraryError, Result};
-use crate::pipeline::{analyse_audio, panic_message};
-use crate::sniff::{sniff_file, Sniffed};
+use crate::pipeline::analyse_audio;
 use rayon::prelude::*;
 use sonority_features::{DecodeWarning, FeatureConfig, SourceInfo};
+use sonority_tags::{panic_message, sniff_file, Sniffed};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicUsize, Ordering};

@@ -1,18 +1,8 @@
 //! Writing each track's cluster name into a tag field (opt-in), and undoing it.
 //!
-//! Every write goes through [`crate::tag_write`] (atomic, everything else kept, verified) and
-//! the store's tag history is its write-ahead record: for each file, in this order,
-//!
-//! 1. the copy is written and verified beside the original;
-//! 2. a history row (path, field, the value the file holds now, the value written, time) is
-//!    committed as `pending`, durably (`synchronous=FULL`), in an IMMEDIATE transaction;
-//! 3. the copy replaces the original (one rename);
-//! 4. the row is marked `done`, with the file's new identity (device, inode).
-//!
-//! A crash between 2 and 4 leaves a `pending` row: the next `tag` or `tag --undo` reads the
-//! file and marks the row `done` when the file holds the value written, `abandoned` when it
-//! does not. So the value a file held before sonority wrote it is on disk before the file
-//! changes, whatever happens.
+//! Every write goes through `tag_write.rs`: the atomic, verified writer of `sonority_tags`, with
+//! the store's tag history as its write-ahead record (that module says in which order the
+//! durable steps happen). A run first settles what an interrupted run left pending.
 //!
 //! Undo works per file (by path, or by identity when the file is no longer at its path), not
 //! per track, so it survives a forgotten and re-found track. It restores the value from
@@ -25,14 +15,11 @@
 //! the analysis no longer describes it.
 
 use crate::error::Result;
-use crate::failpoint;
 use crate::latest::LatestClustering;
-use crate::store::{PendingTagWrite, Store, TagHistoryEntry, TagWriteKind, TagWriteState};
-use crate::tag_write::{
-    apply_with, plan_write, preflight, read_field, FileIdentity, FileStamp, PlannedChange,
-    TagField, TagWriteError, WriteOptions,
-};
+use crate::store::{Store, TagHistoryEntry, TagWriteKind, TagWriteState};
+use crate::tag_write::{settle_pending, write_one, Recorded, Target};
 use serde::Serialize;
+use sonority_tags::{read_field, FileIdentity, FileStamp, TagField};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -255,7 +242,7 @@ pub fn undo_tags(
                             "{}: an interrupted write of {field} could not be settled (the file \
                          cannot be read); left alone — make the file readable and run the \
                          undo again",
-                            crate::terminal::shown(path)
+                            sonority_tags::shown(path)
                         ),
                     },
                 },
@@ -284,7 +271,7 @@ pub fn undo_tags(
                                     "{}: the file is gone (not at its path, and no file of the \
                                  library is the one sonority wrote); nothing to restore — its \
                                  previous {field} was {:?}",
-                                    crate::terminal::shown(path),
+                                    sonority_tags::shown(path),
                                     chain.restore.clone().unwrap_or_default()
                                 ),
                             },
@@ -303,7 +290,7 @@ pub fn undo_tags(
                 reason: format!(
                     "{}: {field} was changed since sonority wrote it (now {:?}, sonority wrote \
                      {:?}); left alone",
-                    crate::terminal::shown(&file),
+                    sonority_tags::shown(&file),
                     now.unwrap_or_default(),
                     chain.written.clone().unwrap_or_default()
                 ),
@@ -381,177 +368,4 @@ fn identities(tracks: &[crate::store::TrackRow]) -> HashMap<(u64, u64), PathBuf>
             Some(((id.dev, id.ino), t.path.clone()))
         })
         .collect()
-}
-
-/// Settles the writes an earlier run left `pending` (it stopped between recording a write
-/// and marking it complete): a file that holds the value written was written (`done`), one
-/// that does not was not (`abandoned`). Files that cannot be read stay pending. A dry run
-/// only says what it would settle. Returns one sentence per settled write.
-fn settle_pending(store: &mut Store, dry_run: bool) -> Result<Vec<String>> {
-    let mut notes = Vec::new();
-    let pending: Vec<TagHistoryEntry> = store
-        .tag_history(None)?
-        .into_iter()
-        .filter(|e| e.state == TagWriteState::Pending)
-        .collect();
-    for entry in pending {
-        let shown = crate::terminal::shown(&entry.path);
-        let Ok(field) = TagField::parse(&entry.field) else {
-            continue;
-        };
-        let now = match read_field(&entry.path, &field) {
-            Ok(now) => now,
-            Err(e) => {
-                notes.push(format!(
-                    "{shown}: an interrupted write of {} stays unsettled: {e}",
-                    entry.field
-                ));
-                continue;
-            }
-        };
-        let written = now == entry.new;
-        let what = if entry.kind == TagWriteKind::Undo {
-            "an undo"
-        } else {
-            "a write"
-        };
-        if written {
-            notes.push(format!(
-                "{shown}: {what} of {} was interrupted after the file was replaced; recorded \
-                 as done",
-                entry.field
-            ));
-            if !dry_run {
-                let identity = FileIdentity::of(&entry.path).unwrap_or_default();
-                // As after an uninterrupted write: the file holds what sonority wrote.
-                store.complete_tag_write(
-                    entry.id,
-                    (identity.dev, identity.ino),
-                    identity.size,
-                    identity.mtime_ns,
-                )?;
-            }
-        } else {
-            notes.push(format!(
-                "{shown}: {what} of {} was interrupted before the file was replaced; the file \
-                 was not changed",
-                entry.field
-            ));
-            if !dry_run {
-                store.abandon_tag_write(entry.id)?;
-            }
-        }
-    }
-    Ok(notes)
-}
-
-/// The file a write goes to.
-struct Target<'a> {
-    path: &'a Path,
-    track: Option<i64>,
-    /// The stamp recorded by the analysis, when the write depends on it.
-    expected: Option<FileStamp>,
-}
-
-/// How a write is recorded.
-struct Recorded {
-    kind: TagWriteKind,
-    clustering: Option<i64>,
-    undoes: Vec<i64>,
-}
-
-/// Plans, checks and (unless a dry run) applies one write, recording it in the store before
-/// the file is replaced and marking it complete after (see the module documentation).
-fn write_one(
-    store: &mut Store,
-    target: &Target<'_>,
-    field: &TagField,
-    value: Option<&str>,
-    options: &TagRunOptions,
-    recorded: Recorded,
-) -> TagOutcome {
-    let path = target.path;
-    let skipped = |e: &dyn std::fmt::Display| TagOutcome::Skipped {
-        reason: e.to_string(),
-    };
-    let plan: PlannedChange = match plan_write(path, field, value) {
-        Ok(p) => p,
-        Err(e) => return skipped(&e),
-    };
-    if !plan.changes_file() {
-        return TagOutcome::Unchanged;
-    }
-    let write_options = WriteOptions {
-        preserve_mtime: options.preserve_mtime,
-        expected: target.expected,
-    };
-    if let Err(e) = preflight(path, &write_options) {
-        return skipped(&e);
-    }
-    if options.dry_run {
-        return TagOutcome::Written {
-            previous: plan.previous,
-            new: plan.new,
-            location: plan.location,
-            not_kept: Vec::new(),
-        };
-    }
-    let mut pending: Option<i64> = None;
-    let applied = apply_with(&plan, &write_options, |staged| {
-        failpoint::check("tag:before-history");
-        let id = store
-            .begin_tag_write(&PendingTagWrite {
-                track: target.track,
-                path: path.to_path_buf(),
-                field: field.name().to_string(),
-                previous: staged.previous.map(str::to_string),
-                new: staged.new.map(str::to_string),
-                kind: recorded.kind,
-                clustering: recorded.clustering,
-                undoes: recorded.undoes,
-            })
-            .map_err(|e| TagWriteError::NotRecorded {
-                path: path.to_path_buf(),
-                message: format!("the previous value could not be recorded ({e})"),
-            })?;
-        pending = Some(id);
-        failpoint::check("tag:before-rename");
-        Ok(())
-    });
-    let applied = match applied {
-        Ok(a) => a,
-        Err(e) => {
-            if let Some(id) = pending {
-                // If even this fails, the row stays pending and the next run settles it.
-                let _ = store.abandon_tag_write(id);
-            }
-            return skipped(&e);
-        }
-    };
-    let Some(id) = pending.filter(|_| applied.written) else {
-        return TagOutcome::Unchanged;
-    };
-    failpoint::check("tag:after-rename");
-    if let Err(e) = store.complete_tag_write(
-        id,
-        (applied.identity.dev, applied.identity.ino),
-        applied.after.size,
-        applied.after.mtime_ns,
-    ) {
-        return TagOutcome::Skipped {
-            reason: format!(
-                "{}: written (previous value {:?} recorded), but marking the write complete \
-                 failed ({e}); the next `sonority tag` or `tag --undo` completes the record",
-                crate::terminal::shown(path),
-                applied.previous.unwrap_or_default()
-            ),
-        };
-    }
-    failpoint::check("tag:after-complete");
-    TagOutcome::Written {
-        previous: applied.previous,
-        new: applied.new,
-        location: applied.location,
-        not_kept: applied.not_kept,
-    }
 }

@@ -9,7 +9,7 @@ use std::path::PathBuf;
 #[derive(Debug, thiserror::Error)]
 pub enum LibraryError {
     /// A file or folder could not be read or written.
-    #[error("cannot access {}: {source}", crate::terminal::shown(path))]
+    #[error("cannot access {}: {source}", sonority_tags::shown(path))]
     Io {
         /// The file or folder.
         path: PathBuf,
@@ -18,7 +18,7 @@ pub enum LibraryError {
         source: std::io::Error,
     },
     /// The folder to scan does not exist or cannot be opened.
-    #[error("cannot scan {}: {source}", crate::terminal::shown(path))]
+    #[error("cannot scan {}: {source}", sonority_tags::shown(path))]
     Root {
         /// The folder as given.
         path: PathBuf,
@@ -27,7 +27,7 @@ pub enum LibraryError {
         source: std::io::Error,
     },
     /// A database operation failed.
-    #[error("database {}: {source}", crate::terminal::shown(path))]
+    #[error("database {}: {source}", sonority_tags::shown(path))]
     Database {
         /// The database file (`:memory:` for an in-memory store).
         path: PathBuf,
@@ -39,7 +39,7 @@ pub enum LibraryError {
     #[error(
         "database {} is damaged or is not an SQLite database ({detail}); \
          move it away to start a new library",
-        crate::terminal::shown(path)
+        sonority_tags::shown(path)
     )]
     Corrupt {
         /// The database file.
@@ -49,7 +49,7 @@ pub enum LibraryError {
     },
     /// The database cannot be written (file permissions, a read-only mount, or a store opened
     /// with [`crate::Store::open_read_only`]).
-    #[error("database {} is read-only: {detail}", crate::terminal::shown(path))]
+    #[error("database {} is read-only: {detail}", sonority_tags::shown(path))]
     ReadOnly {
         /// The database file.
         path: PathBuf,
@@ -60,7 +60,7 @@ pub enum LibraryError {
     #[error(
         "{holder} is writing to the library {}; wait for it to finish (or stop it) and run \
          this command again",
-        crate::terminal::shown(path)
+        sonority_tags::shown(path)
     )]
     Busy {
         /// The database file.
@@ -71,7 +71,7 @@ pub enum LibraryError {
     /// The file is an SQLite database of another program.
     #[error(
         "database {} is not a sonority library (it belongs to another program)",
-        crate::terminal::shown(path)
+        sonority_tags::shown(path)
     )]
     Foreign {
         /// The database file.
@@ -81,7 +81,7 @@ pub enum LibraryError {
     #[error(
         "database {} has schema version {found}, but this sonority knows versions up to \
          {supported}; use a newer sonority",
-        crate::terminal::shown(path)
+        sonority_tags::shown(path)
     )]
     SchemaTooNew {
         /// The database file.
@@ -98,20 +98,12 @@ pub enum LibraryError {
     #[error("no data directory is known for this platform; set SONORITY_DB to the database path")]
     NoDataDir,
     /// A file with an audio extension whose content is not audio.
-    #[error("{}: not audio ({what})", crate::terminal::shown(path))]
+    #[error("{}: not audio ({what})", sonority_tags::shown(path))]
     NotAudio {
         /// The file.
         path: PathBuf,
         /// What it looks like instead ("empty file", "text file", ...).
         what: String,
-    },
-    /// The tags of a file could not be read (the track is analysed anyway).
-    #[error("{}: cannot read tags: {message}", crate::terminal::shown(path))]
-    Tags {
-        /// The file.
-        path: PathBuf,
-        /// What the tag reader said.
-        message: String,
     },
     /// The feature layout of an analysis version differs from the one stored for it earlier,
     /// which means the analysis code changed without changing its version.
@@ -126,7 +118,7 @@ pub enum LibraryError {
     /// A stored value could not be decoded (a JSON column, a feature vector of the wrong size).
     #[error(
         "database {}: invalid stored {what}: {detail}",
-        crate::terminal::shown(path)
+        sonority_tags::shown(path)
     )]
     InvalidData {
         /// The database file.

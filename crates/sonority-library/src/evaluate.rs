@@ -4,9 +4,9 @@
 use crate::error::{LibraryError, Result};
 use crate::latest::LatestClustering;
 use crate::store::Store;
-use crate::tags::GenreNames;
 use serde::Serialize;
 use sonority_cluster::metrics::{compare_labels, LabelAgreement};
+use sonority_tags::GenreNames;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 

@@ -11,13 +11,13 @@
 //!   `tag:after-rename` (the file is replaced, the history row not yet marked complete) and
 //!   `tag:after-complete` (everything done for that file).
 //! * `SONORITY_FAILPOINT=lofty-panic:<text>` makes every read of a file whose path contains
-//!   `<text>` panic inside the code that calls lofty, as a hostile file would.
+//!   `<text>` panic inside the code that calls lofty, as a hostile file would (that hook is
+//!   sonority-tags' own, since the calls into lofty are there).
 
-use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// The environment variable.
-pub const FAILPOINT_ENV: &str = "SONORITY_FAILPOINT";
+pub use sonority_tags::FAILPOINT_ENV;
 
 /// How many times the named point was reached in this process.
 static HITS: AtomicUsize = AtomicUsize::new(0);
@@ -35,18 +35,5 @@ pub(crate) fn check(point: &str) {
     if name == point && HITS.fetch_add(1, Ordering::SeqCst) + 1 == nth {
         eprintln!("sonority: failpoint {point} reached: aborting (test hook {FAILPOINT_ENV})");
         std::process::abort();
-    }
-}
-
-/// Panics when `SONORITY_FAILPOINT=lofty-panic:<text>` and `path` contains `<text>`.
-pub(crate) fn lofty_panic(path: &Path) {
-    let Some(value) = std::env::var_os(FAILPOINT_ENV) else {
-        return;
-    };
-    let value = value.to_string_lossy();
-    if let Some(text) = value.strip_prefix("lofty-panic:") {
-        if !text.is_empty() && path.to_string_lossy().contains(text) {
-            panic!("injected lofty panic on {}", path.display());
-        }
     }
 }

@@ -2,9 +2,9 @@
 //! relative paths and `file://` URLs for links to audio files, and the clock.
 //!
 //! Tag writing replaces the user's own audio files and has stricter rules of its own
-//! (`tag_write/atomic.rs`: identity checks, metadata kept, history first); everything sonority
-//! creates itself (playlists, their manifest, reports, pictures) goes through
-//! [`write_atomic`].
+//! (sonority-tags' `write/atomic.rs`: identity checks, metadata kept; `tag_write.rs`: history
+//! first); everything sonority creates itself (playlists, their manifest, reports, pictures)
+//! goes through [`write_atomic`].
 
 use std::ffi::{OsStr, OsString};
 use std::fs::File;

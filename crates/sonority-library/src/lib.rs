@@ -48,11 +48,8 @@ pub mod progress;
 pub mod report;
 pub mod scan;
 pub mod similar;
-pub mod sniff;
 pub mod store;
-pub mod tag_write;
-pub mod tags;
-pub mod terminal;
+mod tag_write;
 
 pub use batch::{analyze_files, AnalysedFile, FileResult};
 pub use cluster_playlists::{cluster_playlists, write_cluster_playlists};
@@ -75,15 +72,16 @@ pub use scan::{
     AUDIO_EXTENSIONS,
 };
 pub use similar::{similar_artists, similar_tracks, SimilarArtistRow, SimilarTrackRow};
-pub use sniff::{sniff_file, Sniffed};
 pub use store::{
     ClusterRow, ClusteringData, ClusteringId, ClusteringSummary, FamilyRow, FeatureMatrix,
     FitSelection, ForgetOutcome, ForgetWithheld, ImportedSelection, SavedClustering, Selection,
     Store, StoreStatus, StoredModel, TagChange, TagHistoryEntry, TagWrite, TrackAssignment,
     TrackId, TrackRow, WithheldReason, DB_ENV, SCHEMA_VERSION,
 };
-pub use tags::{genre_key, primary_genre, read_tags, GenreNames, Tags};
-pub use terminal::{one_line, shown, shown_text};
 
 pub use sonority_cluster::FamilyCount;
 pub use sonority_features::{DecodeWarning, FeatureConfig, FeatureDim, FeatureLayout};
+/// Tag reading and writing live in `sonority-tags`: these are the items of the library's own
+/// API ([`TrackRow::tags`], [`TagRunOptions::field`]) and the terminal escaping every front end
+/// uses.
+pub use sonority_tags::{one_line, shown, shown_text, TagField, Tags};

@@ -5,9 +5,9 @@
 use crate::clustering::{ClusterMode, ClusterOutcome};
 use crate::error::Result;
 use crate::store::{ClusteringId, Store, TrackRow};
-use crate::terminal::{one_line, shown};
 use serde::Serialize;
 use sonority_cluster::Quality;
+use sonority_tags::{one_line, shown};
 use std::collections::HashMap;
 
 /// Example tracks shown per cluster.

@@ -30,14 +30,13 @@
 use crate::error::{LibraryError, Result};
 use crate::progress::{FileOutcome, Phase, ProgressEvent};
 use crate::scan::{self, ScanError, ScanErrorKind, ScanOptions, ScanResult, ScannedFile};
-use crate::sniff::{sniff_file, Sniffed};
 use crate::store::{AnalysisRecord, DeadMark, KnownFile, RecordOutcome, Store};
-use crate::tags::{read_tags, Tags};
 use serde::Serialize;
 use sonority_features::{
     analyze_file_with, ffmpeg_available, DecodeWarning, Decoder, Detail, FeatureConfig,
     FeatureError, FeatureLayout, FileAnalysis, SourceInfo, TrackFeatures,
 };
+use sonority_tags::{panic_message, read_tags, sniff_file, Sniffed, TagError, Tags};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
@@ -849,7 +848,7 @@ fn analyse_one(file: &ScannedFile, config: &FeatureConfig, layout: &FeatureLayou
     let mut tag_warnings = Vec::new();
     let tags = match catch_unwind(AssertUnwindSafe(|| read_tags(path))) {
         Ok(Ok(tags)) => tags,
-        Ok(Err(LibraryError::Tags { message, .. })) => {
+        Ok(Err(TagError::Read { message, .. })) => {
             tag_warnings.push(tag_warning(message));
             Tags::default()
         }
@@ -953,17 +952,6 @@ fn tag_warning(message: String) -> DecodeWarning {
     DecodeWarning {
         position_s: None,
         message: format!("tags: {message}"),
-    }
-}
-
-/// The message of a caught panic.
-pub(crate) fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
-    if let Some(s) = panic.downcast_ref::<&str>() {
-        (*s).to_string()
-    } else if let Some(s) = panic.downcast_ref::<String>() {
-        s.clone()
-    } else {
-        "unknown panic".to_string()
     }
 }
 

@@ -1,18 +1,18 @@
 //! Walking a music folder: which files are audio candidates, with their size and mtime.
 //!
 //! Files are chosen by extension (case-insensitive, [`AUDIO_EXTENSIONS`]); their content is
-//! checked later, by [`crate::sniff`], only for the files that need analysing, so a rerun over
-//! an unchanged library opens no file. Symbolic links are followed (loops are reported, not
+//! checked later, by [`sonority_tags::sniff_file`], only for the files that need analysing, so
+//! a rerun over an unchanged library opens no file. Symbolic links are followed (loops are reported, not
 //! followed), hidden files and folders (names starting with `.`) are skipped unless asked for,
 //! and a folder or file that cannot be read is reported as a [`ScanError`] while the scan goes
 //! on. The result is sorted by path.
 
 use crate::error::{LibraryError, Result};
 use serde::Serialize;
+use sonority_tags::FileStamp;
 use std::collections::BTreeMap;
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::time::UNIX_EPOCH;
 use walkdir::WalkDir;
 
 /// The extensions (lower case) of the formats `sonority-features` decodes: WAV, AIFF, FLAC,
@@ -220,7 +220,7 @@ pub fn scan(
                         kind: ScanErrorKind::Unreadable,
                         message: format!(
                             "cannot resolve {}: {e}",
-                            crate::terminal::shown(entry.path())
+                            sonority_tags::shown(entry.path())
                         ),
                     });
                     continue;
@@ -251,13 +251,7 @@ pub fn scan(
 
 /// The modification time of `metadata` in nanoseconds since the Unix epoch.
 pub(crate) fn mtime_ns(metadata: &fs::Metadata) -> i64 {
-    let Ok(modified) = metadata.modified() else {
-        return 0;
-    };
-    match modified.duration_since(UNIX_EPOCH) {
-        Ok(d) => i64::try_from(d.as_nanos()).unwrap_or(i64::MAX),
-        Err(e) => i64::try_from(e.duration().as_nanos()).map_or(i64::MIN, |n| -n),
-    }
+    FileStamp::from_metadata(metadata).mtime_ns
 }
 
 fn is_hidden(name: &std::ffi::OsStr) -> bool {
@@ -268,14 +262,14 @@ fn scan_error(err: &walkdir::Error) -> ScanError {
     let path = err.path().map(Path::to_path_buf);
     let shown = path
         .as_deref()
-        .map_or_else(|| "?".to_string(), crate::terminal::shown);
+        .map_or_else(|| "?".to_string(), sonority_tags::shown);
     if let Some(ancestor) = err.loop_ancestor() {
         return ScanError {
             path,
             kind: ScanErrorKind::Loop,
             message: format!(
                 "{shown}: symbolic link loop (points back to {}), not followed",
-                crate::terminal::shown(ancestor)
+                sonority_tags::shown(ancestor)
             ),
         };
     }
@@ -431,5 +425,16 @@ mod tests {
             &mut |_| {},
         );
         assert!(matches!(err, Err(LibraryError::Root { .. })));
+    }
+
+    #[test]
+    fn stamp_matches_the_scanner() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("f");
+        fs::write(&path, b"abc").unwrap();
+        let metadata = fs::metadata(&path).unwrap();
+        let stamp = FileStamp::from_metadata(&metadata);
+        assert_eq!(stamp.size, 3);
+        assert_eq!(stamp.mtime_ns, mtime_ns(&metadata));
     }
 }

@@ -31,13 +31,13 @@ pub(crate) use write::{AnalysisRecord, RecordOutcome};
 
 use crate::error::{LibraryError, Result};
 use crate::scan::ScanResult;
-use crate::tags::Tags;
 use paths::{SqlPath, StoredPath};
 use rusqlite::{
     ffi::ErrorCode, Connection, OpenFlags, OptionalExtension, Row, TransactionBehavior, MAIN_DB,
 };
 use serde::Serialize;
 use sonority_features::{DecodeWarning, FeatureLayout};
+use sonority_tags::Tags;
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

@@ -1,1060 +1,206 @@
-//! Writing one field (by default the grouping) into users' music files, safely.
+//! One tag write with its history: [`sonority_tags::apply_with`] writes and verifies the
+//! copy, and the store's tag history is its write-ahead record. For each file, in this order,
 //!
-//! Writing into a user's music files is the most dangerous thing sonority does, so this module
-//! is built around three promises:
+//! 1. the copy is written and verified beside the original (`sonority_tags`);
+//! 2. a history row (path, field, the value the file holds now, the value written, time) is
+//!    committed as `pending`, durably (`synchronous=FULL`), in an IMMEDIATE transaction: in
+//!    the callback `apply_with` calls between the verification and the rename, so a failure
+//!    to record leaves the file unchanged;
+//! 3. the copy replaces the original (one rename, back in `apply_with`, after the last
+//!    identity check);
+//! 4. the row is marked `done`, with the file's new identity (device, inode).
 //!
-//! * **Atomic.** The original is never opened for writing. It is copied to a temporary file in
-//!   the same folder (same permissions and, on Unix, same owner), the tag is written into the
-//!   copy, the copy is read back and checked, given the original's modification time, flushed
-//!   to disk (`fsync`), and renamed over the original; then the folder is flushed. Symbolic
-//!   links are followed (the link stays a link). A crash or an error at any point leaves the
-//!   original as it was, and the temporary file is removed on every error path (a hard crash
-//!   can leave a hidden `.sonority-<pid>-<n>.tmp` file beside the original, never a
-//!   half-written track; the next write into that folder removes it once that process is
-//!   gone).
-//! * **Everything else stays.** Only the one tag that holds the field is rewritten (the ID3v2
-//!   tag of an MP3 whose ID3v1 and APE tags are left byte for byte, the Vorbis comments of a
-//!   FLAC whose pictures are carried over, ...). In the ID3v2.3/2.4 tag at the start of an MP3
-//!   or AAC file even the other frames are copied byte for byte: the field's frames are
-//!   replaced in the raw tag, because lofty re-encodes the whole tag and its 2.3 writer drops
-//!   the 2.4-only frames (`TSOP`, `TSOA`, `TMOO`, ...) that taggers put into 2.3 tags anyway.
-//!   The other tags are written by lofty. Before the rename, the copy is parsed again and
-//!   compared with the original: the field must hold the new value, every other item of every
-//!   tag lofty reads must be identical (compared as lofty re-encodes them, so encodings and
-//!   order count too), and the audio properties (duration, sample rate, channels, bit depth)
-//!   must be unchanged. If anything differs the write is abandoned with
-//!   [`TagWriteError::Verify`] (this is what happens to an ID3v2.3 chunk of a WAV or AIFF
-//!   file that holds 2.4-only frames). Files whose tags lofty can only read with losses (a
-//!   malformed frame it would drop, say) are refused: they are parsed in lofty's strict mode.
-//! * **Opt-in and reversible.** Nothing is written unless [`apply`] is called. [`plan_write`]
-//!   is the dry run: it reads the current value and says what would change and where.
-//!   [`AppliedChange`] carries the previous value, which the caller records in the store;
-//!   undo is `plan_write(path, field, previous)` + [`apply`] (a `None` value removes the field).
-//!
-//! Files are recognised from their content (the crate's [`crate::sniff`] first, for text,
-//! pictures and the containers lofty does not know, then
-//! [`lofty::probe::Probe::guess_file_type`]), never from the extension.
-//!
-//! # Where the field goes
-//!
-//! | format (lofty file type) | tag written | [`TagField::Grouping`] | [`TagField::Custom`] `NAME` |
-//! |---|---|---|---|
-//! | MP3, AAC (ADTS) | ID3v2 (2.3 kept as 2.3, else 2.4) | `TIT1` | `TXXX:NAME` |
-//! | WAV | the `ID3 ` chunk (RIFF INFO has no grouping; it is kept)¹ | `TIT1` | `TXXX:NAME` |
-//! | AIFF | the `ID3 ` chunk (the text chunks are kept) | `TIT1` | `TXXX:NAME` |
-//! | FLAC, Ogg Vorbis, Opus, Speex | Vorbis comments | `GROUPING` | `NAME` |
-//! | MP4 / M4A / M4B | the `ilst` atom | `©grp` | `----:com.apple.iTunes:NAME` |
-//! | Monkey's Audio, WavPack, Musepack | APEv2 | `Grouping` | `NAME` |
-//!
-//! ¹ foobar2000, MusicBee, Mp3tag and Picard read a WAV's ID3 chunk; ffmpeg (and so mpv and
-//! the players built on it) ignores it when the file also has a RIFF INFO list.
-//!
-//! Anything else (CAF, Matroska/WebM, raw PCM, ...) is refused with
-//! [`TagWriteError::Unsupported`]. ID3v2.2 tags are written back as ID3v2.4 (lofty cannot write
-//! 2.2). iTunes 12.5+ shows the MP3 grouping from the `GRP1` frame and uses `TIT1` for "work";
-//! sonority follows the ID3 standard (and foobar2000, MusicBee, Mp3tag, Picard) with `TIT1`.
-//!
-//! # Values
-//!
-//! A field can hold several values (several `GROUPING` comments, a multi-valued ID3v2.4 frame,
-//! an APE item with several strings). They are handled as one string with the values
-//! separated by NUL (`'\0'`), which is ID3v2.4's and APE's own separator; writing such a string
-//! to a Vorbis comment or an MP4 atom writes one entry per value, so what [`read_field`]
-//! returned can be written back exactly (undo). Empty values count as absent.
-//!
-//! # Identity, links, attributes, audio bytes
-//!
-//! Just before the rename, the file's device, inode, change time, size and modification time
-//! are compared with those of the file that was read: a program that wrote it meanwhile (even
-//! one that keeps the timestamps and fits its edit into the padding: the change time moves)
-//! makes the write fail with [`TagWriteError::Replaced`]. A file with several hard links is
-//! refused ([`TagWriteError::HardLinked`]): a rename would leave the other names with the old
-//! content, and writing in place cannot be atomic. Owner, group and mode are given to the
-//! copy (or the write fails); extended attributes, POSIX ACLs among them
-//! (`system.posix_acl_access` on Linux), are copied, and those the file system or the user's
-//! rights refuse are named in [`AppliedChange::not_kept`]. The audio bytes of the copy are
-//! compared with the original's before the rename (see the `payload` module: the FLAC
-//! frames, the Ogg packets but the comment header, the WAV/AIFF chunks but `ID3 `, the MP4
-//! `mdat` content and sample tables, the MP3/APE-family bytes between the tags); any
-//! difference abandons the write with [`TagWriteError::Verify`].
-//!
-//! The rename gives the file a new inode. The modification time is restored by default
-//! ([`WriteOptions::preserve_mtime`]); note that a tool that compares only size and mtime
-//! (rsync's default quick check) may then miss the change when the tag's padding absorbed it
-//! and the size stayed the same.
+//! A crash between 2 and 4 leaves a `pending` row: the next `tag` or `tag --undo` reads the
+//! file ([`settle_pending`]) and marks the row `done` when the file holds the value written,
+//! `abandoned` when it does not. So the value a file held before sonority wrote it is on disk
+//! before the file changes, whatever happens. The failpoints `tag:before-history`,
+//! `tag:before-rename`, `tag:after-rename` and `tag:after-complete` (see [`crate::failpoint`])
+//! stand between these steps.
 
-mod atomic;
-mod formats;
-mod id3_raw;
-mod ogg_pages;
-mod payload;
+use crate::cluster_tags::{TagOutcome, TagRunOptions};
+use crate::error::Result;
+use crate::failpoint;
+use crate::store::{PendingTagWrite, Store, TagHistoryEntry, TagWriteKind, TagWriteState};
+use sonority_tags::{
+    apply_with, plan_write, preflight, read_field, FileIdentity, FileStamp, PlannedChange,
+    TagError, TagField, WriteOptions,
+};
+use std::path::Path;
 
-use serde::{Deserialize, Serialize};
-use std::fmt;
-use std::fs;
-use std::path::{Path, PathBuf};
-use std::str::FromStr;
-use std::time::UNIX_EPOCH;
-
-/// Errors of reading and writing a field. Every variant that concerns a file names it as the
-/// caller gave it.
-#[derive(Debug, thiserror::Error)]
-pub enum TagWriteError {
-    /// The file could not be read, copied or renamed (the original is unchanged).
-    #[error("{}: {action}: {source}", crate::terminal::shown(path))]
-    Io {
-        /// The file (or its folder).
-        path: PathBuf,
-        /// What was being done ("cannot read", "cannot create a temporary file", ...).
-        action: &'static str,
-        /// What the operating system said.
-        #[source]
-        source: std::io::Error,
-    },
-    /// The path is not a regular file (a folder, a device, ...).
-    #[error("{}: not a regular file", crate::terminal::shown(path))]
-    NotAFile {
-        /// The path.
-        path: PathBuf,
-    },
-    /// The file is read-only (no write permission bit, or the user may not write it): it is
-    /// skipped, since the user protected it.
-    #[error("{}: the file is read-only; skipped", crate::terminal::shown(path))]
-    ReadOnly {
-        /// The file.
-        path: PathBuf,
-    },
-    /// The file's size or modification time differs from what the caller expected: it changed
-    /// since it was analysed (or since the change was planned, or while it was being written).
-    #[error(
-        "{}: the file changed since {since} (size {} → {}, mtime {} → {} ns); skipped — \
-         analyse the library again",
-        crate::terminal::shown(path), expected.size, found.size, expected.mtime_ns, found.mtime_ns
-    )]
-    Changed {
-        /// The file.
-        path: PathBuf,
-        /// Since when.
-        since: ChangedSince,
-        /// Size and mtime expected.
-        expected: FileStamp,
-        /// Size and mtime found.
-        found: FileStamp,
-    },
-    /// The content is not audio at all (a text file or a picture named `.mp3`).
-    #[error("{}: not audio ({what}); skipped", crate::terminal::shown(path))]
-    NotAudio {
-        /// The file.
-        path: PathBuf,
-        /// What it looks like ("text file", "PNG image", ...).
-        what: String,
-    },
-    /// lofty cannot write tags to this format.
-    #[error(
-        "{}: cannot write tags to {format} files; skipped",
-        crate::terminal::shown(path)
-    )]
-    Unsupported {
-        /// The file.
-        path: PathBuf,
-        /// The format ("CAF", "Matroska", "unrecognised audio", ...).
-        format: String,
-    },
-    /// The file's tags cannot be read without losing something (or the file is damaged).
-    #[error(
-        "{}: cannot read the tags safely: {message}; skipped",
-        crate::terminal::shown(path)
-    )]
-    Parse {
-        /// The file.
-        path: PathBuf,
-        /// What lofty said.
-        message: String,
-    },
-    /// The file is damaged in a way that rewriting its tags would change what players decode
-    /// (an Ogg page with a wrong checksum would get a valid one): it is left alone.
-    #[error(
-        "{}: the file is damaged ({detail}); sonority does not write into damaged files; skipped",
-        crate::terminal::shown(path)
-    )]
-    Damaged {
-        /// The file.
-        path: PathBuf,
-        /// Where and how.
-        detail: String,
-    },
-    /// lofty failed to write the tag into the temporary copy (the original is unchanged).
-    #[error("{}: cannot write the tag: {message}", crate::terminal::shown(path))]
-    Write {
-        /// The file.
-        path: PathBuf,
-        /// What lofty said.
-        message: String,
-    },
-    /// The written copy did not read back as expected, so it was discarded (the original is
-    /// unchanged).
-    #[error(
-        "{}: the written copy failed verification ({detail}); the file was not changed",
-        crate::terminal::shown(path)
-    )]
-    Verify {
-        /// The file.
-        path: PathBuf,
-        /// What differed.
-        detail: String,
-    },
-    /// The file was replaced or modified while sonority worked on it: its device, inode,
-    /// change time, size or modification time differ from what was read (a tagger that keeps
-    /// the timestamps and fits its edit into the padding shows only in the change time).
-    #[error(
-        "{}: the file changed while sonority was writing it ({detail}); skipped, the file is as \
-         the other program left it — run the command again",
-        crate::terminal::shown(path)
-    )]
-    Replaced {
-        /// The file.
-        path: PathBuf,
-        /// What differs.
-        detail: String,
-    },
-    /// The file has several hard links: replacing it by a rename would leave the other links
-    /// with the old content, and writing it in place cannot be atomic.
-    #[error(
-        "{}: the file has {links} hard links; sonority does not write it, since the other links \
-         would keep the old tags (copy it to a file of its own first if you want it tagged)",
-        crate::terminal::shown(path)
-    )]
-    HardLinked {
-        /// The file.
-        path: PathBuf,
-        /// How many names it has.
-        links: u64,
-    },
-    /// The caller refused the write at the last moment (the previous value could not be
-    /// recorded durably): the original is unchanged.
-    #[error(
-        "{}: {message}; the file was not changed",
-        crate::terminal::shown(path)
-    )]
-    NotRecorded {
-        /// The file.
-        path: PathBuf,
-        /// Why.
-        message: String,
-    },
-    /// lofty panicked on this file (a bug in lofty, usually on damaged data): the file is
-    /// skipped and the run goes on.
-    #[error(
-        "{}: the tag library crashed on this file ({message}); skipped",
-        crate::terminal::shown(path)
-    )]
-    Crashed {
-        /// The file.
-        path: PathBuf,
-        /// The panic message.
-        message: String,
-    },
-    /// A field name that cannot be used.
-    #[error("invalid tag field {name:?}: {reason}")]
-    InvalidField {
-        /// The name as given.
-        name: String,
-        /// Why it is refused.
-        reason: String,
-    },
-    /// A value that cannot be written.
-    #[error("invalid tag value {value:?}: {reason}")]
-    InvalidValue {
-        /// The value as given.
-        value: String,
-        /// Why it is refused.
-        reason: String,
-    },
-}
-
-/// The result type of this module.
-pub type Result<T, E = TagWriteError> = std::result::Result<T, E>;
-
-/// Which moment a [`TagWriteError::Changed`] file changed since.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ChangedSince {
-    /// Since the analysis ([`WriteOptions::expected`]).
-    Analysis,
-    /// Since [`plan_write`] read it.
-    Plan,
-    /// While it was being copied and written (another program wrote it meanwhile).
-    Start,
-}
-
-impl fmt::Display for ChangedSince {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Self::Analysis => "it was analysed",
-            Self::Plan => "the change was planned",
-            Self::Start => "the write started",
-        })
-    }
-}
-
-/// Which field to write.
-///
-/// Parse one from a name with [`TagField::parse`] (or `str::parse`): "grouping" (any case) is
-/// [`TagField::Grouping`], anything else a validated [`TagField::Custom`].
-#[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub enum TagField {
-    /// The grouping field players show: ID3v2 `TIT1`, Vorbis `GROUPING`, MP4 `©grp`, APE
-    /// `Grouping`.
-    #[default]
-    Grouping,
-    /// A field of sonority's or the user's own: ID3v2 `TXXX:NAME`, Vorbis comment `NAME`, MP4
-    /// `----:com.apple.iTunes:NAME`, APE item `NAME` (matched without regard to ASCII case,
-    /// written as given). Build it with [`TagField::parse`], which refuses names that are not
-    /// portable or that name a standard tag (`GENRE`, `COMMENT`, ...): in Vorbis comments and
-    /// APE a custom name is the key itself, so it would overwrite that tag in some formats only.
-    Custom(String),
-}
-
-impl TagField {
-    /// The field named `name`: "grouping" (any ASCII case) or a custom name of 2 to 64
-    /// characters from `A-Z a-z 0-9 _ - .` and inner spaces that is not a standard tag name.
-    pub fn parse(name: &str) -> Result<Self> {
-        let invalid = |reason: &str| TagWriteError::InvalidField {
-            name: name.to_string(),
-            reason: reason.to_string(),
+/// Settles the writes an earlier run left `pending` (it stopped between recording a write
+/// and marking it complete): a file that holds the value written was written (`done`), one
+/// that does not was not (`abandoned`). Files that cannot be read stay pending. A dry run
+/// only says what it would settle. Returns one sentence per settled write.
+pub(crate) fn settle_pending(store: &mut Store, dry_run: bool) -> Result<Vec<String>> {
+    let mut notes = Vec::new();
+    let pending: Vec<TagHistoryEntry> = store
+        .tag_history(None)?
+        .into_iter()
+        .filter(|e| e.state == TagWriteState::Pending)
+        .collect();
+    for entry in pending {
+        let shown = sonority_tags::shown(&entry.path);
+        let Ok(field) = TagField::parse(&entry.field) else {
+            continue;
         };
-        if name.eq_ignore_ascii_case("grouping") {
-            return Ok(Self::Grouping);
-        }
-        if name.len() < 2 || name.len() > 64 {
-            return Err(invalid("must be 2 to 64 characters long"));
-        }
-        if !name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.' | ' '))
-        {
-            return Err(invalid(
-                "may contain only ASCII letters, digits, '_', '-', '.' and spaces",
-            ));
-        }
-        if name.starts_with(' ') || name.ends_with(' ') {
-            return Err(invalid("may not start or end with a space"));
-        }
-        if ["ID3", "TAG", "OggS", "MP+"]
-            .iter()
-            .any(|k| k.eq_ignore_ascii_case(name))
-        {
-            return Err(invalid("is reserved in APE tags"));
-        }
-        if let Some(standard) = formats::standard_key(name) {
-            return Err(invalid(&format!(
-                "is the standard tag {standard} in some formats; choose a name of your own \
-                 (e.g. SONORITY_CLUSTER) or the grouping"
-            )));
-        }
-        Ok(Self::Custom(name.to_string()))
-    }
-
-    /// The name as shown and as recorded in the tag history: "grouping" or the custom name.
-    pub fn name(&self) -> &str {
-        match self {
-            Self::Grouping => "grouping",
-            Self::Custom(name) => name,
-        }
-    }
-}
-
-impl fmt::Display for TagField {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
-
-impl FromStr for TagField {
-    type Err = TagWriteError;
-    fn from_str(s: &str) -> Result<Self> {
-        Self::parse(s)
-    }
-}
-
-/// A file's size and modification time, as the scanner records them (nanoseconds since the
-/// Unix epoch, negative before it; the same definition as [`crate::ScannedFile::mtime_ns`], so
-/// a stamp from the store can be compared with [`FileStamp::of`]).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-pub struct FileStamp {
-    /// Size in bytes.
-    pub size: u64,
-    /// Modification time in ns since the Unix epoch (0 when the platform has none).
-    pub mtime_ns: i64,
-}
-
-impl FileStamp {
-    /// The stamp of `metadata`.
-    pub fn from_metadata(metadata: &fs::Metadata) -> Self {
-        let mtime_ns = match metadata.modified() {
-            Err(_) => 0,
-            Ok(modified) => match modified.duration_since(UNIX_EPOCH) {
-                Ok(d) => i64::try_from(d.as_nanos()).unwrap_or(i64::MAX),
-                Err(e) => i64::try_from(e.duration().as_nanos()).map_or(i64::MIN, |n| -n),
-            },
-        };
-        Self {
-            size: metadata.len(),
-            mtime_ns,
-        }
-    }
-
-    /// The stamp of the file at `path` (following symbolic links).
-    pub fn of(path: &Path) -> std::io::Result<Self> {
-        fs::metadata(path).map(|m| Self::from_metadata(&m))
-    }
-}
-
-/// Who a file is: its device and inode, change time, size and modification time, and how
-/// many names (hard links) it has. Two identities compare equal when everything but the link
-/// count is equal. On platforms without inodes the device, inode and change time are 0.
-#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize)]
-pub struct FileIdentity {
-    /// The device (file system) it lives on.
-    pub dev: u64,
-    /// The inode on that device.
-    pub ino: u64,
-    /// Status change time in ns since the Unix epoch (changes with any write, chmod, rename).
-    pub ctime_ns: i64,
-    /// Size in bytes.
-    pub size: u64,
-    /// Modification time in ns since the Unix epoch.
-    pub mtime_ns: i64,
-    /// Hard links (names) of the file.
-    pub links: u64,
-}
-
-impl PartialEq for FileIdentity {
-    fn eq(&self, other: &Self) -> bool {
-        (self.dev, self.ino, self.ctime_ns, self.size, self.mtime_ns)
-            == (
-                other.dev,
-                other.ino,
-                other.ctime_ns,
-                other.size,
-                other.mtime_ns,
-            )
-    }
-}
-
-impl Eq for FileIdentity {}
-
-impl FileIdentity {
-    /// The identity of `metadata`.
-    pub fn from_metadata(metadata: &fs::Metadata) -> Self {
-        let stamp = FileStamp::from_metadata(metadata);
-        #[cfg(unix)]
-        {
-            use std::os::unix::fs::MetadataExt;
-            let ctime_ns = metadata
-                .ctime()
-                .saturating_mul(1_000_000_000)
-                .saturating_add(metadata.ctime_nsec());
-            Self {
-                dev: metadata.dev(),
-                ino: metadata.ino(),
-                ctime_ns,
-                size: stamp.size,
-                mtime_ns: stamp.mtime_ns,
-                links: metadata.nlink(),
+        let now = match read_field(&entry.path, &field) {
+            Ok(now) => now,
+            Err(e) => {
+                notes.push(format!(
+                    "{shown}: an interrupted write of {} stays unsettled: {e}",
+                    entry.field
+                ));
+                continue;
             }
-        }
-        #[cfg(not(unix))]
-        {
-            Self {
-                size: stamp.size,
-                mtime_ns: stamp.mtime_ns,
-                links: 1,
-                ..Self::default()
+        };
+        let written = now == entry.new;
+        let what = if entry.kind == TagWriteKind::Undo {
+            "an undo"
+        } else {
+            "a write"
+        };
+        if written {
+            notes.push(format!(
+                "{shown}: {what} of {} was interrupted after the file was replaced; recorded \
+                 as done",
+                entry.field
+            ));
+            if !dry_run {
+                let identity = FileIdentity::of(&entry.path).unwrap_or_default();
+                // As after an uninterrupted write: the file holds what sonority wrote.
+                store.complete_tag_write(
+                    entry.id,
+                    (identity.dev, identity.ino),
+                    identity.size,
+                    identity.mtime_ns,
+                )?;
+            }
+        } else {
+            notes.push(format!(
+                "{shown}: {what} of {} was interrupted before the file was replaced; the file \
+                 was not changed",
+                entry.field
+            ));
+            if !dry_run {
+                store.abandon_tag_write(entry.id)?;
             }
         }
     }
-
-    /// The identity of the file at `path` (following symbolic links).
-    pub fn of(path: &Path) -> std::io::Result<Self> {
-        fs::metadata(path).map(|m| Self::from_metadata(&m))
-    }
-
-    /// Which parts differ from `other`, e.g. "inode 12 → 40, ctime changed".
-    pub fn difference(&self, other: &Self) -> Option<String> {
-        let mut parts = Vec::new();
-        if (self.dev, self.ino) != (other.dev, other.ino) {
-            parts.push(format!(
-                "device/inode {}/{} → {}/{} (replaced by another file)",
-                self.dev, self.ino, other.dev, other.ino
-            ));
-        }
-        if self.size != other.size {
-            parts.push(format!("size {} → {}", self.size, other.size));
-        }
-        if self.mtime_ns != other.mtime_ns {
-            parts.push(format!("mtime {} → {} ns", self.mtime_ns, other.mtime_ns));
-        }
-        if self.ctime_ns != other.ctime_ns {
-            parts.push(format!(
-                "change time {} → {} ns",
-                self.ctime_ns, other.ctime_ns
-            ));
-        }
-        (!parts.is_empty()).then(|| parts.join(", "))
-    }
+    Ok(notes)
 }
 
-/// What [`apply`] would do to one file: the result of [`plan_write`], shown by a dry run.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct PlannedChange {
-    /// The file, as given.
-    pub path: PathBuf,
-    /// The field.
-    pub field: TagField,
-    /// Its current value (None: absent). Several values are separated by NUL.
-    pub previous: Option<String>,
-    /// The value to write (None: remove the field).
-    pub new: Option<String>,
-    /// The detected format, e.g. "MP3", "FLAC", "MP4".
-    pub format: String,
-    /// Where the field is, e.g. "ID3v2.4 TIT1", "Vorbis comment GROUPING", "MP4 ©grp".
-    pub location: String,
-    /// The file's size and mtime when it was read; [`apply`] refuses the file if they changed.
-    pub stamp: FileStamp,
+/// The file a write goes to.
+pub(crate) struct Target<'a> {
+    /// The file.
+    pub(crate) path: &'a Path,
+    /// Its track, when it is one of the library's.
+    pub(crate) track: Option<i64>,
+    /// The stamp recorded by the analysis, when the write depends on it.
+    pub(crate) expected: Option<FileStamp>,
 }
 
-impl PlannedChange {
-    /// Whether applying the plan would change the file.
-    pub fn changes_file(&self) -> bool {
-        self.previous != self.new
-    }
+/// How a write is recorded.
+pub(crate) struct Recorded {
+    /// A write of `tag` or of `tag --undo`.
+    pub(crate) kind: TagWriteKind,
+    /// The clustering whose names are written.
+    pub(crate) clustering: Option<i64>,
+    /// The history rows an undo restores.
+    pub(crate) undoes: Vec<i64>,
 }
 
-/// How [`apply`] writes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct WriteOptions {
-    /// Give the written file the original's modification time (default: true), so that music
-    /// players and sync tools do not see a "new" track.
-    pub preserve_mtime: bool,
-    /// The size and mtime recorded when the file was analysed: the file is refused with
-    /// [`TagWriteError::Changed`] if it differs (the analysis no longer describes it).
-    pub expected: Option<FileStamp>,
-}
-
-impl Default for WriteOptions {
-    fn default() -> Self {
-        Self {
-            preserve_mtime: true,
-            expected: None,
-        }
-    }
-}
-
-/// What [`apply`] did to one file.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct AppliedChange {
-    /// The file, as given.
-    pub path: PathBuf,
-    /// The field.
-    pub field: TagField,
-    /// The value before the write (None: absent): record it to be able to undo.
-    pub previous: Option<String>,
-    /// The value now in the file (None: removed).
-    pub new: Option<String>,
-    /// Where the field is, e.g. "ID3v2.4 TIT1".
-    pub location: String,
-    /// False when the file already held the value and was left untouched.
-    pub written: bool,
-    /// Size and mtime before.
-    pub before: FileStamp,
-    /// Size and mtime after (record them, so the next scan does not analyse the file again).
-    pub after: FileStamp,
-    /// The identity of the file after the write (a rename gives it a new inode).
-    pub identity: FileIdentity,
-    /// What of the original could not be carried over to the written file (an extended
-    /// attribute the file system or the user's rights do not allow to set, ...), one
-    /// sentence each; empty when everything was kept.
-    pub not_kept: Vec<String>,
-}
-
-/// The write as it stands just before the rename: the copy is written, verified and flushed.
-/// [`apply_with`] hands it to its caller, who may still refuse the write (to record the
-/// previous value durably first).
-#[derive(Debug, Clone)]
-pub struct Staged<'a> {
-    /// The file, as given.
-    pub path: &'a Path,
-    /// The field.
-    pub field: &'a TagField,
-    /// The value in the file now (read again just before writing).
-    pub previous: Option<&'a str>,
-    /// The value the copy holds.
-    pub new: Option<&'a str>,
-    /// The identity of the original, as read.
-    pub identity: FileIdentity,
-}
-
-/// Reads `field` from the file at `path` (None: absent or empty). Several values are joined
-/// with NUL.
-pub fn read_field(path: &Path, field: &TagField) -> Result<Option<String>> {
-    guarded(path, || {
-        let mut file = fs::File::open(path).map_err(io_error(path, "cannot read"))?;
-        let audio = formats::read(&mut file, path)?;
-        Ok(join_values(audio.get(field)))
-    })
-}
-
-/// Plans writing `new` (None: removing the field) into `field` of the file at `path`, without
-/// changing anything: the dry run. Errors are those of reading (not audio, unsupported format,
-/// tags lofty cannot read safely); see [`preflight`] for the checks that depend on the
-/// file's state (read-only, changed since analysis).
-pub fn plan_write(path: &Path, field: &TagField, new: Option<&str>) -> Result<PlannedChange> {
-    let new = normalize_new(new)?;
-    let real = resolve(path)?;
-    guarded(path, || {
-        let mut file = fs::File::open(&real).map_err(io_error(path, "cannot read"))?;
-        let metadata = file.metadata().map_err(io_error(path, "cannot read"))?;
-        let audio = formats::read(&mut file, path)?;
-        Ok(PlannedChange {
-            path: path.to_path_buf(),
-            field: field.clone(),
-            previous: join_values(audio.get(field)),
-            new,
-            format: audio.format_name().to_string(),
-            location: audio.location(field),
-            stamp: FileStamp::from_metadata(&metadata),
-        })
-    })
-}
-
-/// Runs `f`, which calls into lofty, turning a panic into [`TagWriteError::Crashed`]: one
-/// hostile file must not end a whole run. Whatever `f` created is dropped while unwinding
-/// (the temporary file's guard removes it), and the original is never open for writing.
-fn guarded<T>(path: &Path, f: impl FnOnce() -> Result<T>) -> Result<T> {
-    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)) {
-        Ok(result) => result,
-        Err(panic) => Err(TagWriteError::Crashed {
-            path: path.to_path_buf(),
-            message: crate::pipeline::panic_message(panic.as_ref()),
-        }),
-    }
-}
-
-/// The checks [`apply`] makes before it writes, for a dry run to report the files it would
-/// skip: `path` must be a regular file with a single name (see
-/// [`TagWriteError::HardLinked`]), not read-only, and, when [`WriteOptions::expected`] is
-/// given, unchanged since the analysis. Returns the file's current stamp.
-///
-/// It only reads metadata: a dry run must not even open a user's file for writing (file
-/// watchers would see a "modified" event). So a file that is writable by its permission bits
-/// but not by this user (someone else's file) passes here and is refused by [`apply`].
-pub fn preflight(path: &Path, options: &WriteOptions) -> Result<FileStamp> {
-    let real = resolve(path)?;
-    check_file(path, &real, options).map(|(_, stamp)| stamp)
-}
-
-/// Applies a planned change: writes the field atomically (see the module documentation) and
-/// returns what was done. A plan whose value the file already holds leaves the file untouched
-/// (`written: false`).
-pub fn apply(change: &PlannedChange, options: &WriteOptions) -> Result<AppliedChange> {
-    apply_with(change, options, |_| Ok(()))
-}
-
-/// [`apply`], calling `before_rename` once the copy is written, verified and flushed, just
-/// before it replaces the original: the caller records the previous value durably there.
-/// If it returns an error the write is abandoned (the original is unchanged, the copy
-/// removed) and that error is returned. It is not called when the file already holds the
-/// value.
-pub fn apply_with(
-    change: &PlannedChange,
-    options: &WriteOptions,
-    before_rename: impl FnOnce(&Staged<'_>) -> Result<()>,
-) -> Result<AppliedChange> {
-    guarded(&change.path, || {
-        apply_inner(change, options, None, before_rename)
-    })
-}
-
-/// A point where [`apply_with_fault`] makes the write fail. For tests only.
-#[doc(hidden)]
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Fault {
-    /// Right after the temporary file was created.
-    AfterTempCreated,
-    /// After the tag was written into the temporary copy.
-    AfterTagWritten,
-    /// After the copy was verified and flushed, just before the rename.
-    BeforeRename,
-    /// lofty panics while the copy is written (tests [`TagWriteError::Crashed`]).
-    Panic,
-    /// A byte in the middle of the copy is flipped after the tag was written, as a writer
-    /// that damaged the audio would (tests the audio comparison).
-    CorruptAudio,
-}
-
-/// [`apply`], failing with an injected I/O error at `fault`: lets tests check that the
-/// original stays intact and no temporary file remains at every stage, even when run as root
-/// (where a read-only folder does not stop anything). For tests only.
-#[doc(hidden)]
-pub fn apply_with_fault(
-    change: &PlannedChange,
-    options: &WriteOptions,
-    fault: Fault,
-) -> Result<AppliedChange> {
-    guarded(&change.path, || {
-        apply_inner(change, options, Some(fault), |_| Ok(()))
-    })
-}
-
-fn apply_inner(
-    change: &PlannedChange,
-    options: &WriteOptions,
-    fault: Option<Fault>,
-    before_rename: impl FnOnce(&Staged<'_>) -> Result<()>,
-) -> Result<AppliedChange> {
-    let path = change.path.as_path();
-    let field = &change.field;
-    let new = normalize_new(change.new.as_deref())?;
-    let real = resolve(path)?;
-    let (metadata, stamp) = check_file(path, &real, options)?;
-    if stamp != change.stamp {
-        return Err(TagWriteError::Changed {
-            path: path.to_path_buf(),
-            since: ChangedSince::Plan,
-            expected: change.stamp,
-            found: stamp,
-        });
-    }
-
-    let mut original = fs::File::open(&real).map_err(io_error(path, "cannot read"))?;
-    // Who the file is, from the open file itself: compared again just before the rename.
-    let identity =
-        FileIdentity::from_metadata(&original.metadata().map_err(io_error(path, "cannot read"))?);
-    if let Some(detail) = FileIdentity::from_metadata(&metadata).difference(&identity) {
-        return Err(TagWriteError::Replaced {
-            path: path.to_path_buf(),
-            detail,
-        });
-    }
-    let mut audio = formats::read(&mut original, path)?;
-    let location = audio.location(field);
-    let previous = join_values(audio.get(field));
-    if previous == new {
-        return Ok(AppliedChange {
-            path: path.to_path_buf(),
-            field: field.clone(),
-            previous,
-            new,
-            location,
-            written: false,
-            before: stamp,
-            after: stamp,
-            identity,
-            not_kept: Vec::new(),
-        });
-    }
-    ensure_writable(path, &real)?;
-    let before = audio.fingerprint_without(field);
-    let values = split_values(new.as_deref());
-    audio.set(field, &values);
-
-    let dir = real.parent().unwrap_or_else(|| Path::new("."));
-    let (guard, mut temp) = atomic::TempFile::create_in(dir).map_err(io_error(
-        path,
-        "cannot create a temporary file in its folder",
-    ))?;
-    inject(fault, Fault::AfterTempCreated, path)?;
-    if fault == Some(Fault::Panic) {
-        panic!(
-            "injected panic while writing {}",
-            crate::terminal::shown(path)
-        );
-    }
-    audio
-        .write_copy(&mut original, &mut temp)
-        .map_err(|e| match e {
-            formats::CopyError::Io(source) => TagWriteError::Io {
-                path: path.to_path_buf(),
-                action: "cannot write the temporary copy",
-                source,
-            },
-            formats::CopyError::Tag(message) => TagWriteError::Write {
-                path: path.to_path_buf(),
-                message,
-            },
-        })?;
-    atomic::copy_permissions_and_owner(&metadata, &mut temp).map_err(io_error(
-        path,
-        "cannot give the temporary file the original's permissions",
-    ))?;
-    let not_kept = atomic::copy_xattrs(&real, &temp);
-    if fault == Some(Fault::CorruptAudio) {
-        flip_middle_byte(&mut temp).map_err(io_error(path, "injected fault"))?;
-    }
-    inject(fault, Fault::AfterTagWritten, path)?;
-
-    // Read the copy back: the field holds the new value and nothing else moved.
-    let verify = |detail: String| TagWriteError::Verify {
-        path: path.to_path_buf(),
-        detail,
+/// Plans, checks and (unless a dry run) applies one write, recording it in the store before
+/// the file is replaced and marking it complete after (see the module documentation).
+pub(crate) fn write_one(
+    store: &mut Store,
+    target: &Target<'_>,
+    field: &TagField,
+    value: Option<&str>,
+    options: &TagRunOptions,
+    recorded: Recorded,
+) -> TagOutcome {
+    let path = target.path;
+    let skipped = |e: &dyn std::fmt::Display| TagOutcome::Skipped {
+        reason: e.to_string(),
     };
-    let written = formats::read(&mut temp, path)
-        .map_err(|e| verify(format!("the copy does not parse: {e}")))?;
-    let readback = join_values(written.get(field));
-    if readback != new {
-        return Err(verify(format!(
-            "{location} reads back as {readback:?} instead of {new:?}"
-        )));
+    let plan: PlannedChange = match plan_write(path, field, value) {
+        Ok(p) => p,
+        Err(e) => return skipped(&e),
+    };
+    if !plan.changes_file() {
+        return TagOutcome::Unchanged;
     }
-    if let Some(difference) = before.difference(&written.fingerprint_without(field)) {
-        return Err(verify(difference));
+    let write_options = WriteOptions {
+        preserve_mtime: options.preserve_mtime,
+        expected: target.expected,
+    };
+    if let Err(e) = preflight(path, &write_options) {
+        return skipped(&e);
     }
-    // The audio itself, byte for byte, as the format's own structure locates it.
-    let compared = payload::difference(&mut original, &mut temp)
-        .map_err(|e| verify(format!("the audio of the copy cannot be compared: {e}")))?;
-    if let Some(difference) = compared {
-        return Err(verify(difference));
+    if options.dry_run {
+        return TagOutcome::Written {
+            previous: plan.previous,
+            new: plan.new,
+            location: plan.location,
+            not_kept: Vec::new(),
+        };
     }
-    drop(original);
-
-    if options.preserve_mtime {
-        if let Ok(modified) = metadata.modified() {
-            temp.set_times(fs::FileTimes::new().set_modified(modified))
-                .map_err(io_error(path, "cannot restore the modification time"))?;
-        }
-    }
-    temp.sync_all()
-        .map_err(io_error(path, "cannot flush the temporary file"))?;
-    drop(temp);
-
-    // The caller records the previous value (durably) before anything is replaced.
-    before_rename(&Staged {
-        path,
-        field,
-        previous: previous.as_deref(),
-        new: new.as_deref(),
-        identity,
-    })?;
-    // Another program may have written or replaced the file while we worked on the copy:
-    // compare everything the file system says about it, as late as possible.
-    let now = fs::metadata(&real).map_err(io_error(path, "cannot read"))?;
-    let now_stamp = FileStamp::from_metadata(&now);
-    if now_stamp != stamp {
-        return Err(TagWriteError::Changed {
-            path: path.to_path_buf(),
-            since: ChangedSince::Start,
-            expected: stamp,
-            found: now_stamp,
-        });
-    }
-    if let Some(detail) = identity.difference(&FileIdentity::from_metadata(&now)) {
-        return Err(TagWriteError::Replaced {
-            path: path.to_path_buf(),
-            detail,
-        });
-    }
-    inject(fault, Fault::BeforeRename, path)?;
-    guard.persist(&real).map_err(io_error(
-        path,
-        "cannot rename the temporary file over the original",
-    ))?;
-    // The rename is done; a failure to flush the folder does not undo it.
-    let _ = atomic::sync_dir(dir);
-    let after = FileIdentity::of(&real).map_err(io_error(path, "cannot read"))?;
-    Ok(AppliedChange {
-        path: path.to_path_buf(),
-        field: field.clone(),
-        previous,
-        new,
-        location,
-        written: true,
-        before: stamp,
-        after: FileStamp {
-            size: after.size,
-            mtime_ns: after.mtime_ns,
-        },
-        identity: after,
-        not_kept,
-    })
-}
-
-/// The real file behind `path` (symbolic links resolved, so the rename replaces the file and
-/// not the link).
-fn resolve(path: &Path) -> Result<PathBuf> {
-    fs::canonicalize(path).map_err(io_error(path, "cannot read"))
-}
-
-/// The rename needs only the folder's permission: ask for the file's explicitly (someone
-/// else's file may have write bits that are not for us). Opening for writing without
-/// truncating changes nothing.
-fn ensure_writable(path: &Path, real: &Path) -> Result<()> {
-    match fs::OpenOptions::new().write(true).open(real) {
-        Ok(_) => Ok(()),
-        Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => {
-            Err(TagWriteError::ReadOnly {
+    let mut pending: Option<i64> = None;
+    let applied = apply_with(&plan, &write_options, |staged| {
+        failpoint::check("tag:before-history");
+        let id = store
+            .begin_tag_write(&PendingTagWrite {
+                track: target.track,
                 path: path.to_path_buf(),
+                field: field.name().to_string(),
+                previous: staged.previous.map(str::to_string),
+                new: staged.new.map(str::to_string),
+                kind: recorded.kind,
+                clustering: recorded.clustering,
+                undoes: recorded.undoes,
             })
-        }
-        Err(e) => Err(io_error(path, "cannot open for writing")(e)),
-    }
-}
-
-/// Regular file, not read-only, unchanged since analysis: its metadata and stamp.
-fn check_file(
-    path: &Path,
-    real: &Path,
-    options: &WriteOptions,
-) -> Result<(fs::Metadata, FileStamp)> {
-    let metadata = fs::metadata(real).map_err(io_error(path, "cannot read"))?;
-    if !metadata.is_file() {
-        return Err(TagWriteError::NotAFile {
-            path: path.to_path_buf(),
-        });
-    }
-    if metadata.permissions().readonly() {
-        return Err(TagWriteError::ReadOnly {
-            path: path.to_path_buf(),
-        });
-    }
-    let links = FileIdentity::from_metadata(&metadata).links;
-    if links > 1 {
-        return Err(TagWriteError::HardLinked {
-            path: path.to_path_buf(),
-            links,
-        });
-    }
-    let stamp = FileStamp::from_metadata(&metadata);
-    if let Some(expected) = options.expected {
-        if expected != stamp {
-            return Err(TagWriteError::Changed {
+            .map_err(|e| TagError::NotRecorded {
                 path: path.to_path_buf(),
-                since: ChangedSince::Analysis,
-                expected,
-                found: stamp,
-            });
+                message: format!("the previous value could not be recorded ({e})"),
+            })?;
+        pending = Some(id);
+        failpoint::check("tag:before-rename");
+        Ok(())
+    });
+    let applied = match applied {
+        Ok(a) => a,
+        Err(e) => {
+            if let Some(id) = pending {
+                // If even this fails, the row stays pending and the next run settles it.
+                let _ = store.abandon_tag_write(id);
+            }
+            return skipped(&e);
         }
+    };
+    let Some(id) = pending.filter(|_| applied.written) else {
+        return TagOutcome::Unchanged;
+    };
+    failpoint::check("tag:after-rename");
+    if let Err(e) = store.complete_tag_write(
+        id,
+        (applied.identity.dev, applied.identity.ino),
+        applied.after.size,
+        applied.after.mtime_ns,
+    ) {
+        return TagOutcome::Skipped {
+            reason: format!(
+                "{}: written (previous value {:?} recorded), but marking the write complete \
+                 failed ({e}); the next `sonority tag` or `tag --undo` completes the record",
+                sonority_tags::shown(path),
+                applied.previous.unwrap_or_default()
+            ),
+        };
     }
-    Ok((metadata, stamp))
-}
-
-/// [`Fault::CorruptAudio`].
-fn flip_middle_byte(file: &mut fs::File) -> std::io::Result<()> {
-    use std::io::{Read, Seek, SeekFrom, Write};
-    let middle = file.metadata()?.len() / 2;
-    let mut byte = [0u8];
-    file.seek(SeekFrom::Start(middle))?;
-    file.read_exact(&mut byte)?;
-    file.seek(SeekFrom::Start(middle))?;
-    file.write_all(&[byte[0] ^ 0xff])
-}
-
-fn inject(fault: Option<Fault>, here: Fault, path: &Path) -> Result<()> {
-    if fault == Some(here) {
-        return Err(TagWriteError::Io {
-            path: path.to_path_buf(),
-            action: "injected fault",
-            source: std::io::Error::other(format!("{here:?}")),
-        });
-    }
-    Ok(())
-}
-
-fn io_error(path: &Path, action: &'static str) -> impl FnOnce(std::io::Error) -> TagWriteError {
-    let path = path.to_path_buf();
-    move |source| TagWriteError::Io {
-        path,
-        action,
-        source,
-    }
-}
-
-/// `None` for no values; several values joined with NUL.
-fn join_values(values: Vec<String>) -> Option<String> {
-    let values: Vec<String> = values.into_iter().filter(|v| !v.is_empty()).collect();
-    (!values.is_empty()).then(|| values.join("\0"))
-}
-
-fn split_values(value: Option<&str>) -> Vec<String> {
-    value
-        .map(|v| {
-            v.split('\0')
-                .filter(|s| !s.is_empty())
-                .map(str::to_string)
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-/// Refuses values that cannot be written faithfully; an empty value is a removal.
-fn normalize_new(new: Option<&str>) -> Result<Option<String>> {
-    let Some(value) = new else { return Ok(None) };
-    if let Some(c) = value.chars().find(|&c| c.is_control() && c != '\0') {
-        return Err(TagWriteError::InvalidValue {
-            value: value.to_string(),
-            reason: format!("contains the control character U+{:04X}", u32::from(c)),
-        });
-    }
-    Ok(join_values(split_values(Some(value))))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn field_names() {
-        assert_eq!(TagField::parse("grouping").unwrap(), TagField::Grouping);
-        assert_eq!(TagField::parse("GROUPING").unwrap(), TagField::Grouping);
-        assert_eq!(
-            TagField::parse("SONORITY_CLUSTER").unwrap(),
-            TagField::Custom("SONORITY_CLUSTER".into())
-        );
-        assert_eq!(
-            "sonority cluster".parse::<TagField>().unwrap().name(),
-            "sonority cluster"
-        );
-        for bad in [
-            "", "x", "a=b", "ü-name", " lead", "trail ", "TAG", "OggS", "genre", "COMMENT",
-            "title", "MOOD",
-        ] {
-            assert!(
-                matches!(
-                    TagField::parse(bad),
-                    Err(TagWriteError::InvalidField { .. })
-                ),
-                "{bad:?} accepted"
-            );
-        }
-        assert!(TagField::parse(&"A".repeat(65)).is_err());
-    }
-
-    #[test]
-    fn values_round_trip() {
-        assert_eq!(join_values(vec![]), None);
-        assert_eq!(join_values(vec![String::new()]), None);
-        assert_eq!(
-            join_values(vec!["a".into(), "b".into()]).as_deref(),
-            Some("a\0b")
-        );
-        assert_eq!(split_values(Some("a\0b")), vec!["a", "b"]);
-        assert_eq!(split_values(None), Vec::<String>::new());
-        assert_eq!(normalize_new(Some("")).unwrap(), None);
-        assert_eq!(
-            normalize_new(Some("x\0\0y")).unwrap().as_deref(),
-            Some("x\0y")
-        );
-        assert!(normalize_new(Some("a\nb")).is_err());
-    }
-
-    #[test]
-    fn stamp_matches_the_scanner() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("f");
-        fs::write(&path, b"abc").unwrap();
-        let metadata = fs::metadata(&path).unwrap();
-        let stamp = FileStamp::from_metadata(&metadata);
-        assert_eq!(stamp.size, 3);
-        assert_eq!(stamp.mtime_ns, crate::scan::mtime_ns(&metadata));
+    failpoint::check("tag:after-complete");
+    TagOutcome::Written {
+        previous: applied.previous,
+        new: applied.new,
+        location: applied.location,
+        not_kept: applied.not_kept,
     }
 }

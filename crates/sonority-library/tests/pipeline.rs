@@ -436,7 +436,7 @@ fn unreadable_tags_are_a_warning_not_a_failure() {
     bytes.extend(fs::read(fixtures().join("real/ambient_freedroid.mp3")).expect("fixture"));
     let path = lib.path("odd.mp3");
     fs::write(&path, &bytes).expect("write");
-    assert!(sonority_library::read_tags(&path).is_err());
+    assert!(sonority_tags::read_tags(&path).is_err());
     let mut store = lib.store();
     let r = run(&mut store, &lib.root, &options());
     assert_eq!((r.report.analysed, r.report.failed.len()), (1, 0));

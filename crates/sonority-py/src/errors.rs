@@ -60,7 +60,6 @@ pub fn library_error(py: Python<'_>, e: &LibraryError) -> PyErr {
         LibraryError::SchemaTooNew { path, .. } => ("SchemaVersionError", Some(path)),
         LibraryError::NoDataDir | LibraryError::LayoutMismatch { .. } => ("DatabaseError", None),
         LibraryError::NotAudio { path, .. } => ("UnsupportedFormatError", Some(path)),
-        LibraryError::Tags { path, .. } => ("DecodeError", Some(path)),
         LibraryError::UnknownTrack(_) => ("TrackNotFoundError", None),
         LibraryError::Feature(f) => return feature_error(py, f),
         LibraryError::Cluster(c) => return cluster_error(py, c),

@@ -3,9 +3,8 @@
 use crate::{db, interrupt};
 use anyhow::{Context, Result};
 use clap::Args;
-use sonority_library::tag_write::TagField;
 use sonority_library::{
-    shown, shown_text, tag_clusters, undo_tags, TagFileReport, TagOutcome, TagRunOptions,
+    shown, shown_text, tag_clusters, undo_tags, TagField, TagFileReport, TagOutcome, TagRunOptions,
 };
 use std::path::Path;
 

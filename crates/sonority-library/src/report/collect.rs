@@ -611,7 +611,7 @@ mod tests {
     fn collect_20k() {
         use crate::scan::ScannedFile;
         use crate::store::{AnalysisRecord, ClusterRow, RecordOutcome, TrackAssignment};
-        use crate::tags::Tags;
+        use sonority_tags::Tags;
         use sonority_features::{FeatureConfig, FeatureLayout, SourceInfo};
 
         let n = 20_000;

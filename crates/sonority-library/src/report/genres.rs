@@ -5,7 +5,7 @@ use super::data::{
     FamilyGenreRow, FamilyGenreTable, GenreCount, GenreRow, GenreTable, ReportCluster,
     ReportFamily, ReportTrack,
 };
-use crate::tags::{genre_key, primary_genre};
+use sonority_tags::{genre_key, primary_genre};
 use std::collections::HashMap;
 
 /// The most frequent genres of some counts, most frequent first.

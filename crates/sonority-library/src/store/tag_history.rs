@@ -4,9 +4,9 @@
 use super::paths::{SqlPath, StoredPath};
 use super::{map_db_error, now_s, ClusteringId, Store, TrackId};
 use crate::error::{LibraryError, Result};
-use crate::tags::Tags;
 use rusqlite::{params, OptionalExtension, TransactionBehavior};
 use serde::{Deserialize, Serialize};
+use sonority_tags::Tags;
 use std::path::PathBuf;
 
 /// One field changed in a file.

@@ -5,9 +5,9 @@ use super::paths::SqlPath;
 use super::{encode_vector, invalid_data, map_db_error, now_s, Store};
 use crate::error::{LibraryError, Result};
 use crate::scan::ScannedFile;
-use crate::tags::Tags;
 use rusqlite::{params, OptionalExtension, TransactionBehavior};
 use sonority_features::{DecodeWarning, Decoder, FeatureLayout, SourceInfo};
+use sonority_tags::Tags;
 
 /// The result of analysing one file, as the pipeline hands it to the writer.
 #[derive(Debug, Clone)]

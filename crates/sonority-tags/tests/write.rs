@@ -9,9 +9,9 @@ mod common;
 
 use common::{ffmpeg, skip_without, temp_files};
 use lofty::file::TaggedFileExt;
-use sonority_library::tag_write::{
+use sonority_tags::{
     apply, apply_with, apply_with_fault, plan_write, preflight, read_field, AppliedChange,
-    ChangedSince, Fault, FileStamp, TagField, TagWriteError, WriteOptions,
+    ChangedSince, Fault, FileStamp, TagError, TagField, WriteOptions,
 };
 use std::collections::BTreeMap;
 use std::fs;
@@ -774,10 +774,10 @@ fn read_only_file_is_refused_untouched() {
     fs::set_permissions(&path, permissions.clone()).expect("chmod");
     assert!(matches!(
         preflight(&path, &WriteOptions::default()),
-        Err(TagWriteError::ReadOnly { .. })
+        Err(TagError::ReadOnly { .. })
     ));
     let err = apply(&plan, &WriteOptions::default()).expect_err("read-only must be refused");
-    assert!(matches!(err, TagWriteError::ReadOnly { .. }), "{err}");
+    assert!(matches!(err, TagError::ReadOnly { .. }), "{err}");
     assert!(err.to_string().contains("read-only"), "{err}");
     assert_eq!(fs::read(&path).expect("read"), before);
     assert!(fs::metadata(&path).expect("stat").permissions().readonly());
@@ -812,7 +812,7 @@ fn file_changed_since_analysis_or_plan_is_refused() {
     assert!(
         matches!(
             err,
-            TagWriteError::Changed {
+            TagError::Changed {
                 since: ChangedSince::Analysis,
                 ..
             }
@@ -838,7 +838,7 @@ fn file_changed_since_analysis_or_plan_is_refused() {
     assert!(
         matches!(
             err,
-            TagWriteError::Changed {
+            TagError::Changed {
                 since: ChangedSince::Analysis,
                 ..
             }
@@ -852,7 +852,7 @@ fn file_changed_since_analysis_or_plan_is_refused() {
     assert!(
         matches!(
             err,
-            TagWriteError::Changed {
+            TagError::Changed {
                 since: ChangedSince::Plan,
                 ..
             }
@@ -876,7 +876,7 @@ fn files_that_are_not_writable_audio_are_refused_cleanly() {
         read_field(&text, &TagField::Grouping).map(|_| ()),
     ] {
         let err = result.expect_err("text refused");
-        assert!(matches!(err, TagWriteError::NotAudio { .. }), "{err}");
+        assert!(matches!(err, TagError::NotAudio { .. }), "{err}");
         assert!(err.to_string().contains("text file"), "{err}");
     }
     assert_eq!(
@@ -887,7 +887,7 @@ fn files_that_are_not_writable_audio_are_refused_cleanly() {
     let empty = tmp.path().join("empty.flac");
     fs::write(&empty, b"").expect("write");
     let err = plan_write(&empty, &TagField::Grouping, Some("x")).expect_err("empty refused");
-    assert!(matches!(err, TagWriteError::NotAudio { .. }), "{err}");
+    assert!(matches!(err, TagError::NotAudio { .. }), "{err}");
 
     // Matroska audio: lofty cannot write it.
     let mka = tmp.path().join("t.mka");
@@ -903,7 +903,7 @@ fn files_that_are_not_writable_audio_are_refused_cleanly() {
         mka.to_str().expect("utf-8"),
     ]);
     let err = plan_write(&mka, &TagField::Grouping, Some("x")).expect_err("mka refused");
-    assert!(matches!(err, TagWriteError::Unsupported { .. }), "{err}");
+    assert!(matches!(err, TagError::Unsupported { .. }), "{err}");
     assert!(err.to_string().contains("Matroska"), "{err}");
 
     // A damaged file: an MP3 cut in its ID3v2 tag.
@@ -914,9 +914,7 @@ fn files_that_are_not_writable_audio_are_refused_cleanly() {
     assert!(
         matches!(
             err,
-            TagWriteError::Parse { .. }
-                | TagWriteError::Unsupported { .. }
-                | TagWriteError::NotAudio { .. }
+            TagError::Parse { .. } | TagError::Unsupported { .. } | TagError::NotAudio { .. }
         ),
         "{err}"
     );
@@ -942,17 +940,14 @@ fn files_that_are_not_writable_audio_are_refused_cleanly() {
         bytes[middle] ^= 0x5a;
         fs::write(&path, &bytes).expect("write");
         let err = plan_write(&path, &TagField::Grouping, Some("x")).expect_err("damaged refused");
-        assert!(
-            matches!(err, TagWriteError::Damaged { .. }),
-            "{name}: {err}"
-        );
+        assert!(matches!(err, TagError::Damaged { .. }), "{name}: {err}");
         assert!(err.to_string().contains("checksum"), "{err}");
         assert_eq!(fs::read(&path).expect("read"), bytes, "{name} untouched");
     }
 
     // A folder.
     let err = preflight(tmp.path(), &WriteOptions::default()).expect_err("folder refused");
-    assert!(matches!(err, TagWriteError::NotAFile { .. }), "{err}");
+    assert!(matches!(err, TagError::NotAFile { .. }), "{err}");
     assert!(temp_files(tmp.path()).is_empty());
 }
 
@@ -975,9 +970,9 @@ fn a_failure_at_any_stage_leaves_the_original_intact() {
             let err = apply_with_fault(&plan, &WriteOptions::default(), fault).expect_err("fault");
             if fault == Fault::Panic {
                 // A panic inside the write (lofty's, in real life) is a per-file error.
-                assert!(matches!(err, TagWriteError::Crashed { .. }), "{err}");
+                assert!(matches!(err, TagError::Crashed { .. }), "{err}");
             } else {
-                assert!(matches!(err, TagWriteError::Io { .. }), "{err}");
+                assert!(matches!(err, TagError::Io { .. }), "{err}");
             }
             assert_eq!(
                 fs::read(&path).expect("read"),
@@ -1028,7 +1023,7 @@ fn read_only_folder_stops_the_write_before_anything_changes() {
     }
     let err = apply(&plan, &WriteOptions::default()).expect_err("locked folder");
     fs::set_permissions(&dir, fs::Permissions::from_mode(0o755)).expect("chmod");
-    assert!(matches!(err, TagWriteError::Io { .. }), "{err}");
+    assert!(matches!(err, TagError::Io { .. }), "{err}");
     assert!(err.to_string().contains("temporary file"), "{err}");
     assert_eq!(fs::read(&path).expect("read"), before);
     assert!(temp_files(&dir).is_empty());
@@ -1110,7 +1105,7 @@ fn a_copy_whose_audio_differs_is_refused() {
         let err = apply_with_fault(&plan, &WriteOptions::default(), Fault::CorruptAudio)
             .expect_err(format.name);
         assert!(
-            matches!(err, TagWriteError::Verify { .. }),
+            matches!(err, TagError::Verify { .. }),
             "{}: {err}",
             format.name
         );
@@ -1161,7 +1156,7 @@ fn a_file_changed_or_replaced_meanwhile_is_refused() {
         Ok(())
     })
     .expect_err("changed in place");
-    assert!(matches!(err, TagWriteError::Replaced { .. }), "{err}");
+    assert!(matches!(err, TagError::Replaced { .. }), "{err}");
     assert!(err.to_string().contains("change time"), "{err}");
     // Replaced by a copy with the same size and mtime: a new inode.
     let plan = plan_write(&path, &TagField::Grouping, Some("x")).expect("plan");
@@ -1182,7 +1177,7 @@ fn a_file_changed_or_replaced_meanwhile_is_refused() {
         Ok(())
     })
     .expect_err("replaced");
-    assert!(matches!(err, TagWriteError::Replaced { .. }), "{err}");
+    assert!(matches!(err, TagError::Replaced { .. }), "{err}");
     assert!(err.to_string().contains("inode"), "{err}");
     assert_eq!(read_field(&path, &TagField::Grouping).expect("read"), None);
     assert!(temp_files(tmp.path()).is_empty());
@@ -1203,12 +1198,12 @@ fn hard_linked_files_are_refused() {
     let plan = plan_write(&path, &TagField::Grouping, Some("x")).expect("plan");
     let err = preflight(&path, &WriteOptions::default()).expect_err("preflight");
     assert!(
-        matches!(err, TagWriteError::HardLinked { links: 2, .. }),
+        matches!(err, TagError::HardLinked { links: 2, .. }),
         "{err}"
     );
     let err = apply(&plan, &WriteOptions::default()).expect_err("apply");
     assert!(
-        matches!(err, TagWriteError::HardLinked { links: 2, .. }),
+        matches!(err, TagError::HardLinked { links: 2, .. }),
         "{err}"
     );
     assert!(err.to_string().contains("hard links"), "{err}");

@@ -1,8 +1,7 @@
 //! Reading the tags that describe a track (artist, album, title, genre, track number) with
-//! lofty. Writing tags is another module's job; the store records what it writes
-//! ([`crate::Store::record_tag_write`]).
+//! lofty, and the one rule for genre tags. Writing a field is the `write` module's job.
 
-use crate::error::{LibraryError, Result};
+use crate::error::{Result, TagError};
 use lofty::config::ParseOptions;
 use lofty::prelude::*;
 use lofty::probe::Probe;
@@ -98,16 +97,16 @@ impl Tags {
 /// not know (CAF, Matroska, ...) has no tags (not an error). The primary tag of the format
 /// comes first, the others fill what it lacks (e.g. ID3v1 behind ID3v2).
 ///
-/// Errors ([`LibraryError::Tags`]) are meant to become warnings: a track is never rejected
+/// Errors ([`TagError::Read`]) are meant to become warnings: a track is never rejected
 /// because of its tags. A panic inside lofty (a bug, on damaged data) is such an error too.
 pub fn read_tags(path: &Path) -> Result<Tags> {
     match std::panic::catch_unwind(|| read_tags_unguarded(path)) {
         Ok(result) => result,
-        Err(panic) => Err(LibraryError::Tags {
+        Err(panic) => Err(TagError::Read {
             path: path.to_path_buf(),
             message: format!(
                 "the tag reader crashed: {}",
-                crate::pipeline::panic_message(panic.as_ref())
+                crate::error::panic_message(panic.as_ref())
             ),
         }),
     }
@@ -115,7 +114,7 @@ pub fn read_tags(path: &Path) -> Result<Tags> {
 
 fn read_tags_unguarded(path: &Path) -> Result<Tags> {
     crate::failpoint::lofty_panic(path);
-    let tags_error = |message: String| LibraryError::Tags {
+    let tags_error = |message: String| TagError::Read {
         path: path.to_path_buf(),
         message,
     };
@@ -209,6 +208,6 @@ mod tests {
     #[test]
     fn text_file_is_an_error_not_a_panic() {
         let result = read_tags(&fixture("decode/text.mp3"));
-        assert!(matches!(result, Err(LibraryError::Tags { .. }) | Ok(_)));
+        assert!(matches!(result, Err(TagError::Read { .. }) | Ok(_)));
     }
 }

@@ -2,7 +2,8 @@
 //! changed and saved, and a fingerprint of everything else to check that nothing else moved.
 
 use super::id3_raw::RawId3;
-use super::{Result, TagField, TagWriteError};
+use super::TagField;
+use crate::error::{Result, TagError};
 use crate::sniff::{sniff_bytes, Sniffed};
 use lofty::aac::AacFile;
 use lofty::ape::{ApeFile, ApeItem, ApeTag};
@@ -88,7 +89,7 @@ enum Family {
 /// for messages.
 pub(super) fn read(file: &mut File, path: &Path) -> Result<Audio> {
     crate::failpoint::lofty_panic(path);
-    let io = |source| TagWriteError::Io {
+    let io = |source| TagError::Io {
         path: path.to_path_buf(),
         action: "cannot read",
         source,
@@ -105,7 +106,7 @@ pub(super) fn read(file: &mut File, path: &Path) -> Result<Audio> {
     match sniffed {
         Sniffed::Audio(kind @ ("caf" | "matroska")) => return Err(unsupported(path, kind)),
         Sniffed::NotAudio(what) if what != "unrecognised content" => {
-            return Err(TagWriteError::NotAudio {
+            return Err(TagError::NotAudio {
                 path: path.to_path_buf(),
                 what: what.to_string(),
             })
@@ -123,13 +124,13 @@ pub(super) fn read(file: &mut File, path: &Path) -> Result<Audio> {
     let Some(file_type) = file_type else {
         return Err(match sniffed {
             Sniffed::Audio(kind) => unsupported(path, kind),
-            Sniffed::NotAudio(what) => TagWriteError::NotAudio {
+            Sniffed::NotAudio(what) => TagError::NotAudio {
                 path: path.to_path_buf(),
                 what: what.to_string(),
             },
         });
     };
-    let parse = |e: lofty::error::FileParseError| TagWriteError::Parse {
+    let parse = |e: lofty::error::FileParseError| TagError::Parse {
         path: path.to_path_buf(),
         message: error_chain(&e),
     };
@@ -149,7 +150,7 @@ pub(super) fn read(file: &mut File, path: &Path) -> Result<Audio> {
         FileType::WavPack => Kind::WavPack(WavPackFile::read_from(r, options).map_err(parse)?),
         FileType::Mpc => Kind::Mpc(MpcFile::read_from(r, options).map_err(parse)?),
         other => {
-            return Err(TagWriteError::Unsupported {
+            return Err(TagError::Unsupported {
                 path: path.to_path_buf(),
                 format: format!("{other:?}"),
             })
@@ -157,7 +158,7 @@ pub(super) fn read(file: &mut File, path: &Path) -> Result<Audio> {
     };
     if matches!(kind, Kind::Vorbis(_) | Kind::Opus(_) | Kind::Speex(_)) {
         if let Some(detail) = super::ogg_pages::first_damage(&mut reader).map_err(io)? {
-            return Err(TagWriteError::Damaged {
+            return Err(TagError::Damaged {
                 path: path.to_path_buf(),
                 detail,
             });
@@ -196,8 +197,8 @@ fn file_properties<P: Clone + Into<FileProperties>>(properties: &P) -> FilePrope
 /// How many bytes the sniffer looks at.
 const SNIFF_LEN: usize = 16 * 1024;
 
-fn unsupported(path: &Path, kind: &str) -> TagWriteError {
-    TagWriteError::Unsupported {
+fn unsupported(path: &Path, kind: &str) -> TagError {
+    TagError::Unsupported {
         path: path.to_path_buf(),
         format: match kind {
             "caf" => "CAF".to_string(),
