@@ -611,8 +611,8 @@ mod tests {
     fn collect_20k() {
         use crate::scan::ScannedFile;
         use crate::store::{AnalysisRecord, ClusterRow, RecordOutcome, TrackAssignment};
-        use sonority_tags::Tags;
         use sonority_features::{FeatureConfig, FeatureLayout, SourceInfo};
+        use sonority_tags::Tags;
 
         let n = 20_000;
         let config = FeatureConfig::default();
