@@ -87,9 +87,13 @@ impl ModelParams {
         }
         Ok(self)
     }
+}
+
+impl<'a> crate::Fit<&'a FeatureTable> for ModelParams {
+    type Fitted = Model;
 
     /// Selects the groups, fits the scaler, clusters, scores and names the clusters.
-    pub fn fit(&self, table: &FeatureTable) -> Result<Model> {
+    fn fit(&self, table: &'a FeatureTable) -> Result<Model> {
         self.check()?;
         let selected = match &self.groups {
             Some(g) => table.select_groups(g)?,

@@ -17,9 +17,9 @@ use crate::store::{
 use ndarray::Array2;
 use serde::{Deserialize, Serialize};
 use sonority_cluster::{
-    pca_2d, AgglomerativeParams, AlgorithmParams, Assignment, CovarianceType, DbscanParams, Dim,
-    FamilyCount, FeatureTable, GmmParams, HierarchyParams, KMeansParams, KSweep, KSweepParams,
-    Linkage, Model, ModelParams, ScalerParams, SweepMethod,
+    pca_2d, AgglomerativeParams, Algorithm, AlgorithmParams, Assignment, CovarianceType,
+    DbscanParams, Dim, FamilyCount, FeatureTable, Fit, GmmParams, HierarchyParams, KChoice,
+    KMeansParams, KSweep, KSweepParams, Linkage, Model, ModelParams, ScalerParams, SweepMethod,
 };
 use sonority_features::{FeatureConfig, FeatureLayout};
 use std::collections::{HashMap, HashSet};
@@ -32,37 +32,6 @@ use std::collections::{HashMap, HashSet};
 pub const DEFAULT_GROUPS: &[&str] = &[
     "timbre", "mfcc", "spectral", "contrast", "chroma", "rms", "zcr", "rhythm", "duration",
 ];
-
-/// Which algorithm groups the tracks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
-#[serde(rename_all = "snake_case")]
-pub enum Algorithm {
-    /// Playlists sized for listening (a Ward tree cut by size), grouped into families
-    /// (`sonority_cluster::hierarchy`). `k` fixes the number of playlists.
-    #[default]
-    Hierarchical,
-    /// k-means (k-means++ initialisation, 10 restarts).
-    Kmeans,
-    /// Gaussian mixture with full covariances.
-    Gmm,
-    /// Agglomerative clustering with Ward linkage.
-    Ward,
-    /// DBSCAN; its radius comes from the k-distance curve, and k is whatever it finds.
-    Dbscan,
-}
-
-/// How many clusters.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
-#[serde(rename_all = "snake_case")]
-pub enum KChoice {
-    /// The hierarchical algorithm: one playlist per `playlist_size` tracks, split further where
-    /// one would be too large. The others: sweep `k_min..=k_max` and take the k with the best
-    /// mean silhouette.
-    #[default]
-    Auto,
-    /// Exactly this many.
-    Fixed(usize),
-}
 
 /// Options of [`cluster_library`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -584,5 +553,44 @@ fn json_error(e: serde_json::Error) -> LibraryError {
     LibraryError::Serialize {
         what: "clustering",
         source: e,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The selection is saved with every clustering and compared on the next run: its JSON
+    /// form must not change (or every library would be refitted once).
+    #[test]
+    fn selection_json_is_unchanged() {
+        let selection = |algorithm, k| Selection {
+            groups: vec!["timbre".into(), "duration".into()],
+            algorithm,
+            k,
+            playlist_size: 30,
+            families: FamilyCount::Fixed(3),
+        };
+        let json = serde_json::to_string(&selection(Algorithm::Gmm, KChoice::Fixed(5)));
+        assert_eq!(
+            json.ok().as_deref(),
+            Some(
+                r#"{"groups":["timbre","duration"],"algorithm":"gmm","k":{"fixed":5},"playlist_size":30,"families":{"fixed":3}}"#
+            )
+        );
+        for (algorithm, name) in
+            Algorithm::ALL
+                .iter()
+                .zip(["hierarchical", "kmeans", "gmm", "ward", "dbscan"])
+        {
+            let json = serde_json::to_string(&selection(*algorithm, KChoice::Auto));
+            let json = json.unwrap_or_default();
+            assert!(
+                json.contains(&format!(r#""algorithm":"{name}","k":"auto""#)),
+                "{json}"
+            );
+            let back: Option<Selection> = serde_json::from_str(&json).ok();
+            assert_eq!(back, Some(selection(*algorithm, KChoice::Auto)));
+        }
     }
 }

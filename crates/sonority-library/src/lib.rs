@@ -58,8 +58,8 @@ pub use batch::{analyze_files, AnalysedFile, FileResult};
 pub use cluster_playlists::{cluster_playlists, write_cluster_playlists};
 pub use cluster_tags::{tag_clusters, undo_tags, TagFileReport, TagOutcome, TagRun, TagRunOptions};
 pub use clustering::{
-    analysis_dims, cluster_library, layout_dims, Algorithm, ClusterMode, ClusterOptions,
-    ClusterOutcome, KChoice, DEFAULT_GROUPS,
+    analysis_dims, cluster_library, layout_dims, ClusterMode, ClusterOptions, ClusterOutcome,
+    DEFAULT_GROUPS,
 };
 pub use error::{LibraryError, Result};
 pub use evaluate::{evaluate, Evaluation, LabelSource};
@@ -84,5 +84,5 @@ pub use store::{
 pub use tags::{genre_key, primary_genre, read_tags, GenreNames, Tags};
 pub use terminal::{one_line, shown, shown_text};
 
-pub use sonority_cluster::FamilyCount;
+pub use sonority_cluster::{Algorithm, FamilyCount, KChoice};
 pub use sonority_features::{DecodeWarning, FeatureConfig, FeatureDim, FeatureLayout};

@@ -16,7 +16,7 @@ use lofty::prelude::*;
 use lofty::tag::Tag;
 use serde_json::{json, Value};
 use sonority_cluster::{
-    pca_2d, AlgorithmParams, Dim, FeatureTable, KMeansParams, KSweepParams, ModelParams,
+    pca_2d, AlgorithmParams, Dim, FeatureTable, Fit, KMeansParams, KSweepParams, ModelParams,
 };
 use sonority_library::report::{
     build_report, name_words, render_html, write_svgs, GenreCount, GenreRow, GenreTable, Heatmap,

@@ -19,7 +19,7 @@ use crate::tags::{genre_key, primary_genre};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sonority_cluster::describe::word_for;
-use sonority_cluster::{pca_2d, KSweep, Model, Quality, TsneParams, MODEL_FORMAT_VERSION};
+use sonority_cluster::{pca_2d, Fit, KSweep, Model, Quality, TsneParams, MODEL_FORMAT_VERSION};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
@@ -70,7 +70,8 @@ pub struct RunInfo {
     pub clustering_id: i64,
     /// When it was saved, in Unix seconds.
     pub created_at: i64,
-    /// "kmeans", "gaussian_mixture", ...
+    /// `AlgorithmParams::name()`: "hierarchical", "kmeans", "gmm", "ward", ... (clusterings
+    /// saved before issue 11 say "gaussian_mixture" and "agglomerative").
     pub algorithm: String,
     /// The analysis version of the features clustered.
     pub analysis_version: String,
