@@ -201,3 +201,31 @@ impl PlaylistArgs {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Command;
+
+    /// The `--features` help lists every group by hand: it must name exactly the feature
+    /// groups (sonority-features' and the library's duration).
+    #[test]
+    fn the_features_help_lists_every_group() {
+        let command = ClusterArgs::augment_args(Command::new("cluster"));
+        let help = command
+            .get_arguments()
+            .find(|a| a.get_id() == "groups")
+            .and_then(|a| a.get_help())
+            .map(|h| h.to_string())
+            .unwrap_or_default();
+        let listed = help
+            .split_once("Groups: ")
+            .map_or("", |(_, list)| list.trim_end_matches('.'));
+        let mut listed: Vec<&str> = listed.split(", ").collect();
+        let mut groups: Vec<&str> = sonority_features::GROUPS.to_vec();
+        groups.push(sonority_library::clustering::DURATION_GROUP);
+        listed.sort_unstable();
+        groups.sort_unstable();
+        assert_eq!(listed, groups, "{help}");
+    }
+}

@@ -9,13 +9,18 @@
 //! 4. [`select_k`]: sweep k, score every k, pick one by a documented rule.
 //! 5. [`metrics`]: silhouette, Calinski-Harabasz, Davies-Bouldin, homogeneity, completeness,
 //!    V-measure, adjusted Rand, contingency table; scikit-learn's definitions to 1e-9.
-//! 6. [`describe`]: z-scores per cluster and short distinct names ("bright · noisy · fast").
+//! 6. [`describe`]: z-scores per cluster and short distinct names ("bright · noisy · fast")
+//!    from a dims→words table the caller passes in ([`DescribeParams::words`]).
 //! 7. [`model`]: a saveable [`Model`] that places new tracks and keeps cluster ids stable.
 //! 8. [`project`]: 2-D PCA and t-SNE for plots. 9. [`neighbors`]: exact nearest tracks.
 //!
 //! ```
 //! use sonority_cluster::{Dim, FeatureTable, Fit, ModelParams, AlgorithmParams, KMeansParams};
+//! use sonority_cluster::{DescribeParams, WordRule};
 //!
+//! // The caller's words for its dims (sonority-library's `DIM_WORDS` for a music library).
+//! const WORDS: &[WordRule] =
+//!     &[WordRule::new("tempo", "fast", "slow"), WordRule::new("rms_mean", "loud", "quiet")];
 //! let dims = vec![Dim::new("tempo_bpm", "rhythm"), Dim::new("rms_mean_0", "rms")];
 //! let rows = (0..40).map(|i| {
 //!     let fast = i % 2 == 0;
@@ -23,7 +28,9 @@
 //!                                 if fast { 0.3 } else { 0.05 }])
 //! });
 //! let table = FeatureTable::from_rows(dims, rows)?;
-//! let model = ModelParams::new(AlgorithmParams::KMeans(KMeansParams::new(2))).fit(&table)?;
+//! let model = ModelParams::new(AlgorithmParams::KMeans(KMeansParams::new(2)))
+//!     .describe(DescribeParams::default().words(WORDS))
+//!     .fit(&table)?;
 //! let names: Vec<&str> = model.clustering.clusters.iter().map(|c| c.name.as_str()).collect();
 //! assert!(names.contains(&"loud · fast") && names.contains(&"quiet · slow"), "{names:?}");
 //! let placed = model.assign(&table)?;
@@ -69,7 +76,7 @@ pub mod table;
 pub use agglomerative::{Agglomerative, AgglomerativeParams, Linkage};
 pub use clustering::{Algorithm, AlgorithmParams, Cluster, Clustering, Family, Quality};
 pub use dbscan::{Dbscan, DbscanParams};
-pub use describe::{describe_centroids, ClusterDescription, DescribeParams, DimScore};
+pub use describe::{describe_centroids, ClusterDescription, DescribeParams, DimScore, WordRule};
 pub use error::{ClusterError, Result};
 pub use gmm::{CovarianceType, GaussianMixture, GmmFit, GmmParams};
 pub use hierarchy::{FamilyCount, Hierarchy, HierarchyParams, KChoice};

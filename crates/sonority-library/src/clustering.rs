@@ -10,6 +10,7 @@
 //!   previous model exists its clusters are matched to the new ones (Hungarian assignment on
 //!   centroid distance), so ids and names stay where clusters persist.
 
+use crate::dim_words::DIM_WORDS;
 use crate::error::{LibraryError, Result};
 use crate::store::{
     ClusterRow, ClusteringData, ClusteringId, FamilyRow, FeatureMatrix, Store, TrackAssignment,
@@ -18,10 +19,11 @@ use ndarray::Array2;
 use serde::{Deserialize, Serialize};
 use sonority_cluster::{
     pca_2d, AgglomerativeParams, Algorithm, AlgorithmParams, Assignment, CovarianceType,
-    DbscanParams, Dim, FamilyCount, FeatureTable, Fit, GmmParams, HierarchyParams, KChoice,
-    KMeansParams, KSweep, KSweepParams, Linkage, Model, ModelParams, ScalerParams, SweepMethod,
+    DbscanParams, DescribeParams, Dim, FamilyCount, FeatureTable, Fit, GmmParams, HierarchyParams,
+    KChoice, KMeansParams, KSweep, KSweepParams, Linkage, Model, ModelParams, ScalerParams,
+    SweepMethod,
 };
-use sonority_features::{FeatureConfig, FeatureLayout};
+use sonority_features::{group, FeatureConfig, FeatureLayout};
 use std::collections::{HashMap, HashSet};
 
 /// Feature groups clustered by default: timbre (MFCC statistics and covariance), brightness
@@ -30,7 +32,15 @@ use std::collections::{HashMap, HashSet};
 /// are left out (they repeat what the MFCC say, in raw power units), and so is the tuning-0
 /// chroma.
 pub const DEFAULT_GROUPS: &[&str] = &[
-    "timbre", "mfcc", "spectral", "contrast", "chroma", "rms", "zcr", "rhythm", "duration",
+    group::TIMBRE,
+    group::MFCC,
+    group::SPECTRAL,
+    group::CONTRAST,
+    group::CHROMA,
+    group::RMS,
+    group::ZCR,
+    group::RHYTHM,
+    DURATION_GROUP,
 ];
 
 /// Options of [`cluster_library`].
@@ -134,7 +144,9 @@ pub fn cluster_library(store: &mut Store, options: &ClusterOptions) -> Result<Cl
         families: options.families,
     };
     let previous = store.latest_clustering()?.and_then(|saved| {
-        let model: Model = serde_json::from_value(saved.data.model.clone()).ok()?;
+        let model = serde_json::from_value::<Model>(saved.data.model.clone())
+            .ok()?
+            .with_words(DIM_WORDS);
         let same_selection = serde_json::from_value::<Selection>(saved.data.selection.clone())
             .is_ok_and(|s| s == selection);
         let compatible = saved.data.analysis_version == version && same_selection;
@@ -176,7 +188,8 @@ pub fn cluster_library(store: &mut Store, options: &ClusterOptions) -> Result<Cl
 /// can share a timbre; no listener wants them in one playlist.
 pub const DURATION_DIM: &str = "duration_log_s";
 
-/// The group of [`DURATION_DIM`].
+/// The group of [`DURATION_DIM`] (the one group the library adds to sonority-features'
+/// [`sonority_features::GROUPS`]).
 pub const DURATION_GROUP: &str = "duration";
 
 /// Shortest duration the log is taken of (a track of unknown or zero length counts as this).
@@ -384,6 +397,7 @@ fn fit(
         Algorithm::Dbscan => AlgorithmParams::Dbscan(DbscanParams::new()),
     };
     let mut model = ModelParams::new(algorithm)
+        .describe(DescribeParams::default().words(DIM_WORDS))
         .groups(options.groups.iter().cloned())
         .scaler(scaler)
         .fit(table)?;

@@ -24,13 +24,13 @@ impl LatestClustering {
         let saved = store
             .latest_clustering()?
             .ok_or(LibraryError::NoClustering)?;
-        let model: Model = serde_json::from_value(saved.data.model.clone()).map_err(|e| {
-            LibraryError::InvalidData {
+        let model = serde_json::from_value::<Model>(saved.data.model.clone())
+            .map_err(|e| LibraryError::InvalidData {
                 path: store.path().to_path_buf(),
                 what: format!("model of clustering #{}", saved.id),
                 detail: e.to_string(),
-            }
-        })?;
+            })?
+            .with_words(crate::dim_words::DIM_WORDS);
         let matrix = store
             .features_table(&saved.data.analysis_version)?
             .ok_or_else(|| LibraryError::StaleClustering {

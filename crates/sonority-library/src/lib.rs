@@ -32,6 +32,7 @@ pub mod batch;
 pub mod cluster_playlists;
 pub mod cluster_tags;
 pub mod clustering;
+pub mod dim_words;
 pub mod error;
 pub mod evaluate;
 pub mod export;
@@ -61,6 +62,7 @@ pub use clustering::{
     analysis_dims, cluster_library, layout_dims, ClusterMode, ClusterOptions, ClusterOutcome,
     DEFAULT_GROUPS,
 };
+pub use dim_words::DIM_WORDS;
 pub use error::{LibraryError, Result};
 pub use evaluate::{evaluate, Evaluation, LabelSource};
 pub use export::{export, export_parquet, neutralise_csv_text, ExportFormat, ExportOptions};

@@ -34,8 +34,10 @@ fn open_existing(py: Python<'_>, path: &Path) -> PyResult<Store> {
 
 /// The model of a saved clustering.
 fn saved_model(py: Python<'_>, store: &Store, saved: &SavedClustering) -> PyResult<Model> {
-    serde_json::from_value(saved.data.model.clone())
-        .map(|inner| Model { inner })
+    serde_json::from_value::<sonority_cluster::Model>(saved.data.model.clone())
+        .map(|inner| Model {
+            inner: inner.with_words(sonority_library::DIM_WORDS),
+        })
         .map_err(|e| {
             raise(
                 py,

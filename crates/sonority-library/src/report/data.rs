@@ -9,6 +9,7 @@
 use super::words::{self, DimStat, WordExplanation};
 use super::{MapProjection, ReportOptions};
 use crate::clustering::{duration_log, DURATION_DIM};
+use crate::dim_words::DIM_WORDS;
 use crate::error::{LibraryError, Result};
 use crate::files::{file_url, relative_path, url_path};
 use crate::similar::ArtistSpace;
@@ -1060,7 +1061,7 @@ fn parse_model(value: &Value, notes: &mut Vec<String>) -> Option<Model> {
         return None;
     }
     match Model::deserialize(value) {
-        Ok(m) => Some(m),
+        Ok(m) => Some(m.with_words(DIM_WORDS)),
         Err(e) => {
             notes.push(format!("the saved model does not parse ({e})"));
             None
@@ -1448,7 +1449,7 @@ fn top_features(
             dim: z.names[j].clone(),
             group: z.groups[j].clone(),
             z: row[j],
-            word: word_for(&z.names[j], row[j]).map(str::to_string),
+            word: word_for(DIM_WORDS, &z.names[j], row[j]).map(str::to_string),
         })
         .collect()
 }
