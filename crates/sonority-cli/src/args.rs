@@ -1,7 +1,8 @@
 //! The arguments several commands share (`organize` takes those of `analyze`, `cluster` and
 //! `playlists`), and what library options they stand for.
 
-use clap::{Args, ValueEnum};
+use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
+use clap::Args;
 use sonority_features::Decoder;
 use sonority_library::playlist::PlaylistOptions;
 use sonority_library::{
@@ -87,20 +88,29 @@ impl AnalyzeArgs {
     }
 }
 
-/// The algorithm, as typed on the command line.
-#[derive(Debug, Clone, Copy, ValueEnum)]
-pub enum AlgorithmArg {
-    /// Playlists sized for listening (a Ward tree cut by size), grouped into families (the
-    /// default).
-    Hierarchical,
-    /// k-means with k-means++ starts.
-    Kmeans,
-    /// Gaussian mixture (full covariances).
-    Gmm,
-    /// Agglomerative clustering, Ward linkage.
-    Ward,
-    /// Density-based; finds its own number of clusters and leaves outliers unassigned.
-    Dbscan,
+/// What `--help` says of each algorithm.
+fn algorithm_help(algorithm: Algorithm) -> &'static str {
+    match algorithm {
+        Algorithm::Hierarchical => {
+            "Playlists sized for listening (a Ward tree cut by size), grouped into families (the \
+             default)"
+        }
+        Algorithm::Kmeans => "k-means with k-means++ starts",
+        Algorithm::Gmm => "Gaussian mixture (full covariances)",
+        Algorithm::Ward => "Agglomerative clustering, Ward linkage",
+        Algorithm::Dbscan => {
+            "Density-based; finds its own number of clusters and leaves outliers unassigned"
+        }
+    }
+}
+
+/// `--algorithm`: one of [`Algorithm::ALL`] by name, each listed with its help (clap's
+/// `ValueEnum` cannot be implemented here for a type of another crate).
+fn algorithm_parser() -> impl TypedValueParser<Value = Algorithm> {
+    PossibleValuesParser::new(
+        Algorithm::ALL.map(|a| PossibleValue::new(a.name()).help(algorithm_help(a))),
+    )
+    .try_map(|name| name.parse::<Algorithm>())
 }
 
 /// Clustering options shared by `cluster` and `organize`.
@@ -111,8 +121,8 @@ pub struct ClusterArgs {
     #[arg(long, short = 'k', default_value = "auto", value_parser = parse_k)]
     pub k: KChoice,
     /// Clustering algorithm.
-    #[arg(long, value_enum, default_value = "hierarchical")]
-    pub algorithm: AlgorithmArg,
+    #[arg(long, default_value = "hierarchical", value_parser = algorithm_parser())]
+    pub algorithm: Algorithm,
     /// Tracks per playlist aimed at (default algorithm). No playlist gets more than 100 tracks
     /// or 15% of the library.
     #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u64).range(2..=10_000))]
@@ -159,13 +169,7 @@ impl ClusterArgs {
     /// The library options these arguments stand for.
     pub fn options(&self) -> ClusterOptions {
         ClusterOptions {
-            algorithm: match self.algorithm {
-                AlgorithmArg::Hierarchical => Algorithm::Hierarchical,
-                AlgorithmArg::Kmeans => Algorithm::Kmeans,
-                AlgorithmArg::Gmm => Algorithm::Gmm,
-                AlgorithmArg::Ward => Algorithm::Ward,
-                AlgorithmArg::Dbscan => Algorithm::Dbscan,
-            },
+            algorithm: self.algorithm,
             k: self.k,
             groups: self.groups.clone(),
             playlist_size: usize::try_from(self.playlist_size).unwrap_or(usize::MAX),
@@ -195,5 +199,33 @@ impl PlaylistArgs {
         PlaylistOptions {
             absolute: self.absolute,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Command;
+
+    /// The `--features` help lists every group by hand: it must name exactly the feature
+    /// groups (sonority-features' and the library's duration).
+    #[test]
+    fn the_features_help_lists_every_group() {
+        let command = ClusterArgs::augment_args(Command::new("cluster"));
+        let help = command
+            .get_arguments()
+            .find(|a| a.get_id() == "groups")
+            .and_then(|a| a.get_help())
+            .map(|h| h.to_string())
+            .unwrap_or_default();
+        let listed = help
+            .split_once("Groups: ")
+            .map_or("", |(_, list)| list.trim_end_matches('.'));
+        let mut listed: Vec<&str> = listed.split(", ").collect();
+        let mut groups: Vec<&str> = sonority_features::GROUPS.to_vec();
+        groups.push(sonority_library::clustering::DURATION_GROUP);
+        listed.sort_unstable();
+        groups.sort_unstable();
+        assert_eq!(listed, groups, "{help}");
     }
 }

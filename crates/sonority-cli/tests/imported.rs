@@ -7,7 +7,7 @@ mod common;
 
 use common::{fixtures, sonority};
 
-use sonority_cluster::{Dim, FeatureTable, ScalerParams};
+use sonority_cluster::{Dim, FeatureTable, Fit, ScalerParams};
 use sonority_library::{
     analysis_dims, analyze_files, model_from_centroids, save_imported_model, FeatureConfig, Store,
 };

@@ -24,6 +24,7 @@ use sonority_cluster::agglomerative::{AgglomerativeParams, Linkage};
 use sonority_cluster::kmeans::KMeansParams;
 use sonority_cluster::neighbors::NeighborIndex;
 use sonority_cluster::select_k::KSweepParams;
+use sonority_cluster::Fit;
 
 fn normal(rng: &mut impl Rng) -> f64 {
     let u1: f64 = rng.gen::<f64>().max(1e-300);

@@ -91,9 +91,13 @@ impl AgglomerativeParams {
         }
         Ok(())
     }
+}
+
+impl<'a> crate::Fit<ArrayView2<'a, f64>> for AgglomerativeParams {
+    type Fitted = Agglomerative;
 
     /// Clusters the rows of `x` on Euclidean distances.
-    pub fn fit(&self, x: ArrayView2<'_, f64>) -> Result<Agglomerative> {
+    fn fit(&self, x: ArrayView2<'a, f64>) -> Result<Agglomerative> {
         self.check()?;
         let n = x.nrows();
         self.check_n(n)?;
@@ -102,7 +106,9 @@ impl AgglomerativeParams {
         let mut condensed = condensed_euclidean(&x.view());
         self.build(&mut condensed, n)
     }
+}
 
+impl AgglomerativeParams {
     /// Clusters from a precomputed symmetric `n × n` distance matrix (zero diagonal,
     /// non-negative, finite). Ward linkage needs Euclidean distances and is refused here, as in
     /// scikit-learn.
@@ -254,6 +260,7 @@ impl Agglomerative {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::Fit;
     use ndarray::array;
 
     #[test]

@@ -5,14 +5,85 @@ use ndarray::{Array2, ArrayView2, Axis};
 use serde::{Deserialize, Serialize};
 
 use crate::agglomerative::AgglomerativeParams;
+use crate::agglomerative::Linkage;
 use crate::dbscan::DbscanParams;
 use crate::describe::DimScore;
-use crate::error::{invalid, Result};
+use crate::error::{invalid, ClusterError, Result};
 use crate::gmm::GmmParams;
 use crate::hierarchy::HierarchyParams;
 use crate::kmeans::{inertia, KMeansParams};
 use crate::linalg::{cluster_means, standard};
 use crate::metrics::{calinski_harabasz_score, davies_bouldin_score, silhouette_score_sampled};
+
+/// Which algorithm groups the tracks: the choice a person makes (`--algorithm` of the CLI),
+/// without parameters. Its serde form and [`Algorithm::name`] are the same snake-case words
+/// (`hierarchical`, `kmeans`, `gmm`, `ward`, `dbscan`), stored by front ends in saved selections.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Algorithm {
+    /// Playlists sized for listening (a Ward tree cut by size), grouped into families
+    /// ([`crate::hierarchy`]).
+    #[default]
+    Hierarchical,
+    /// k-means ([`crate::kmeans`]).
+    Kmeans,
+    /// Gaussian mixture ([`crate::gmm`]).
+    Gmm,
+    /// Agglomerative clustering with Ward linkage ([`crate::agglomerative`]).
+    Ward,
+    /// DBSCAN ([`crate::dbscan`]); it finds its own number of clusters.
+    Dbscan,
+}
+
+impl Algorithm {
+    /// Every algorithm, the default first.
+    pub const ALL: [Algorithm; 5] = [
+        Algorithm::Hierarchical,
+        Algorithm::Kmeans,
+        Algorithm::Gmm,
+        Algorithm::Ward,
+        Algorithm::Dbscan,
+    ];
+
+    /// The name people type and front ends store: `hierarchical`, `kmeans`, `gmm`, `ward` or
+    /// `dbscan` (the serde form).
+    pub fn name(self) -> &'static str {
+        match self {
+            Algorithm::Hierarchical => "hierarchical",
+            Algorithm::Kmeans => "kmeans",
+            Algorithm::Gmm => "gmm",
+            Algorithm::Ward => "ward",
+            Algorithm::Dbscan => "dbscan",
+        }
+    }
+
+    /// The names of [`Algorithm::ALL`], comma separated (for messages).
+    pub fn names() -> String {
+        Self::ALL.map(Algorithm::name).join(", ")
+    }
+}
+
+impl std::fmt::Display for Algorithm {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl std::str::FromStr for Algorithm {
+    type Err = ClusterError;
+
+    /// Parses a [`Algorithm::name`] (ASCII case ignored); an unknown name is
+    /// [`ClusterError::UnknownAlgorithm`], which lists the choices.
+    fn from_str(s: &str) -> Result<Self> {
+        Self::ALL
+            .into_iter()
+            .find(|a| a.name().eq_ignore_ascii_case(s))
+            .ok_or_else(|| ClusterError::UnknownAlgorithm {
+                name: s.to_string(),
+                known: Self::names(),
+            })
+    }
+}
 
 /// The algorithm of a clustering and its parameters (for DBSCAN, with the `eps` actually used).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -43,15 +114,27 @@ impl AlgorithmParams {
         }
     }
 
-    /// Short name: `kmeans`, `gaussian_mixture`, `agglomerative`, `dbscan` or `hierarchical`.
-    pub fn name(&self) -> &'static str {
+    /// The [`Algorithm`] these parameters run; `None` for agglomerative clustering with a
+    /// linkage other than Ward (average, complete, single), which only the Rust API reaches
+    /// and no [`Algorithm`] names.
+    pub fn algorithm(&self) -> Option<Algorithm> {
         match self {
-            AlgorithmParams::KMeans(_) => "kmeans",
-            AlgorithmParams::GaussianMixture(_) => "gaussian_mixture",
-            AlgorithmParams::Agglomerative(_) => "agglomerative",
-            AlgorithmParams::Dbscan(_) => "dbscan",
-            AlgorithmParams::Hierarchical(_) => "hierarchical",
+            AlgorithmParams::KMeans(_) => Some(Algorithm::Kmeans),
+            AlgorithmParams::GaussianMixture(_) => Some(Algorithm::Gmm),
+            AlgorithmParams::Agglomerative(p) if p.linkage == Linkage::Ward => {
+                Some(Algorithm::Ward)
+            }
+            AlgorithmParams::Agglomerative(_) => None,
+            AlgorithmParams::Dbscan(_) => Some(Algorithm::Dbscan),
+            AlgorithmParams::Hierarchical(_) => Some(Algorithm::Hierarchical),
         }
+    }
+
+    /// Short name: the [`Algorithm::name`] people type (`hierarchical`, `kmeans`, `gmm`,
+    /// `ward`, `dbscan`), or `agglomerative` for a non-Ward linkage (see
+    /// [`AlgorithmParams::algorithm`]). Front ends store it with a saved clustering.
+    pub fn name(&self) -> &'static str {
+        self.algorithm().map_or("agglomerative", Algorithm::name)
     }
 }
 
@@ -257,5 +340,44 @@ impl Clustering {
             .iter()
             .map(|l| l.and_then(|id| self.position(id)))
             .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::agglomerative::AgglomerativeParams;
+
+    #[test]
+    fn algorithm_names_parse_print_and_serialise_alike() {
+        for a in Algorithm::ALL {
+            assert_eq!(a.name().parse::<Algorithm>().ok(), Some(a));
+            assert_eq!(a.to_string(), a.name());
+            let json = serde_json::to_string(&a).unwrap_or_default();
+            assert_eq!(json, format!("\"{}\"", a.name()));
+        }
+        assert_eq!("GMM".parse::<Algorithm>().ok(), Some(Algorithm::Gmm));
+        let err = "spectral".parse::<Algorithm>().err().map(|e| e.to_string());
+        assert_eq!(
+            err.as_deref(),
+            Some(
+                "unknown algorithm \"spectral\"; choose one of: hierarchical, kmeans, gmm, ward, dbscan"
+            )
+        );
+    }
+
+    #[test]
+    fn params_are_named_as_people_type_them() {
+        let ward = AlgorithmParams::Agglomerative(AgglomerativeParams::new(3));
+        assert_eq!(ward.algorithm(), Some(Algorithm::Ward));
+        assert_eq!(ward.name(), "ward");
+        let gmm = AlgorithmParams::GaussianMixture(GmmParams::new(3));
+        assert_eq!((gmm.algorithm(), gmm.name()), (Some(Algorithm::Gmm), "gmm"));
+        let average =
+            AlgorithmParams::Agglomerative(AgglomerativeParams::new(3).linkage(Linkage::Average));
+        assert_eq!(
+            (average.algorithm(), average.name()),
+            (None, "agglomerative")
+        );
     }
 }

@@ -60,9 +60,13 @@ impl DbscanParams {
         }
         Ok(self)
     }
+}
+
+impl<'a> crate::Fit<ArrayView2<'a, f64>> for DbscanParams {
+    type Fitted = Dbscan;
 
     /// Clusters the rows of `x`.
-    pub fn fit(&self, x: ArrayView2<'_, f64>) -> Result<Dbscan> {
+    fn fit(&self, x: ArrayView2<'a, f64>) -> Result<Dbscan> {
         self.check()?;
         let n = x.nrows();
         if n < self.min_samples.max(2) {
@@ -169,6 +173,7 @@ pub struct Dbscan {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::Fit;
     use ndarray::array;
 
     #[test]

@@ -1,11 +1,13 @@
 //! Describing clusters: the dims where a cluster's mean stands furthest from the overall mean
 //! (z-scores), and a short human name built from them ("bright · noisy · fast").
 //!
-//! The mapping from feature dims to words is the one table [`WORDS`], written against
-//! sonority-features' dim names (`spectral_centroid_mean_0`, `tempo_bpm`, ...). Dims not in
-//! the table never name a cluster (a listener does not know "mfcc_mean_7"); a cluster that
-//! stands out on none of the table's dims is "average". Names are distinct across clusters
-//! (a numeric suffix when the words run out).
+//! The mapping from feature dims to words is a table of [`WordRule`]s that the caller passes in
+//! [`DescribeParams::words`]: this crate knows nothing of audio, so the table lives where the
+//! dim names are known (sonority-library's `DIM_WORDS`, written against sonority-features' dim
+//! names). Dims not in the table never name a cluster (a listener does not know
+//! "mfcc_mean_7"); a cluster that stands out on none of the table's dims is "average" (with
+//! an empty table, every cluster is). Names are distinct across clusters (a numeric suffix
+//! when the words run out).
 
 use serde::{Deserialize, Serialize};
 
@@ -28,54 +30,42 @@ pub struct WordRule {
     pub low: &'static str,
 }
 
-const fn rule(prefix: &'static str, high: &'static str, low: &'static str) -> WordRule {
-    WordRule {
-        prefix,
-        index: None,
-        high,
-        low,
+impl WordRule {
+    /// Every dim whose name starts with `prefix` reads `high` above the mean, `low` below.
+    pub const fn new(prefix: &'static str, high: &'static str, low: &'static str) -> Self {
+        Self {
+            prefix,
+            index: None,
+            high,
+            low,
+        }
+    }
+
+    /// As [`WordRule::new`], only for dims whose trailing `_<n>` lies in `lo..=hi`.
+    pub const fn ranged(
+        prefix: &'static str,
+        lo: usize,
+        hi: usize,
+        high: &'static str,
+        low: &'static str,
+    ) -> Self {
+        Self {
+            prefix,
+            index: Some((lo, hi)),
+            high,
+            low,
+        }
+    }
+
+    /// Whether the rule covers dim `name`.
+    pub fn covers(&self, name: &str) -> bool {
+        name.starts_with(self.prefix)
+            && match self.index {
+                None => true,
+                Some((lo, hi)) => trailing_index(name).is_some_and(|i| i >= lo && i <= hi),
+            }
     }
 }
-
-const fn ranged(
-    prefix: &'static str,
-    lo: usize,
-    hi: usize,
-    high: &'static str,
-    low: &'static str,
-) -> WordRule {
-    WordRule {
-        prefix,
-        index: Some((lo, hi)),
-        high,
-        low,
-    }
-}
-
-/// The dims→words table. First matching rule wins.
-pub const WORDS: &[WordRule] = &[
-    rule("tempo", "fast", "slow"),
-    rule("duration", "long", "short"),
-    rule("rms_mean", "loud", "quiet"),
-    rule("rms_std", "dynamic", "steady"),
-    rule("spectral_centroid_mean", "bright", "dark"),
-    rule("spectral_rolloff_mean", "bright", "dark"),
-    rule("spectral_bandwidth_mean", "full-range", "narrow"),
-    rule("spectral_flatness_mean", "noisy", "tonal"),
-    rule("zero_crossing_rate_mean", "noisy", "smooth"),
-    rule("spectral_contrast_mean", "crisp", "dense"),
-    rule("spectral_centroid_std", "shifting", "stable"),
-    rule("onset_strength_mean", "energetic", "calm"),
-    rule("onset_strength_std", "rhythmic", "flowing"),
-    rule("chroma_stft_std", "melodic", "droning"),
-    rule("chroma_stft_mean", "harmonic", "sparse"),
-    ranged("melspectrogram_mean", 0, 15, "bass-heavy", "thin"),
-    ranged("melspectrogram_mean", 96, 127, "airy", "muffled"),
-    ranged("mfcc_mean", 0, 0, "loud", "quiet"),
-    ranged("mfcc_mean", 1, 1, "warm", "bright"),
-    ranged("timbre_mean", 0, 0, "warm", "bright"),
-    ranged("mfcc_std", 0, 0, "dynamic", "steady"),
-];
 
 /// Trailing `_<n>` of a dim name.
 fn trailing_index(name: &str) -> Option<usize> {
@@ -83,25 +73,20 @@ fn trailing_index(name: &str) -> Option<usize> {
     tail.parse().ok()
 }
 
-/// The rule covering dim `name`, if any.
-pub fn rule_for(name: &str) -> Option<&'static WordRule> {
-    WORDS.iter().find(|r| {
-        name.starts_with(r.prefix)
-            && match r.index {
-                None => true,
-                Some((lo, hi)) => trailing_index(name).is_some_and(|i| i >= lo && i <= hi),
-            }
-    })
+/// The rule of `words` covering dim `name`, if any (the first matching rule wins).
+pub fn rule_for<'w>(words: &'w [WordRule], name: &str) -> Option<&'w WordRule> {
+    words.iter().find(|r| r.covers(name))
 }
 
-/// The word for dim `name` when a cluster stands at z-score `z` (`None` if not in the table).
-pub fn word_for(name: &str, z: f64) -> Option<&'static str> {
-    rule_for(name).map(|r| if z >= 0.0 { r.high } else { r.low })
+/// The word of `words` for dim `name` when a cluster stands at z-score `z` (`None` if no rule
+/// covers the dim).
+pub fn word_for(words: &[WordRule], name: &str, z: f64) -> Option<&'static str> {
+    rule_for(words, name).map(|r| if z >= 0.0 { r.high } else { r.low })
 }
 
 /// Are `a` and `b` opposite words of some rule?
-fn antonyms(a: &str, b: &str) -> bool {
-    WORDS
+fn antonyms(words: &[WordRule], a: &str, b: &str) -> bool {
+    words
         .iter()
         .any(|r| (r.high == a && r.low == b) || (r.high == b && r.low == a))
 }
@@ -115,6 +100,11 @@ pub struct DescribeParams {
     pub words_per_name: usize,
     /// Dims with |z| below this do not name a cluster.
     pub min_abs_z: f64,
+    /// The dims→words table (first matching rule wins); empty by default, when every cluster
+    /// is "average". Not saved: it is the caller's vocabulary, not a fitted value, so a model
+    /// loaded from JSON has none until the caller gives it back ([`crate::Model::with_words`]).
+    #[serde(skip)]
+    pub words: &'static [WordRule],
 }
 
 impl Default for DescribeParams {
@@ -123,11 +113,18 @@ impl Default for DescribeParams {
             top_n: 6,
             words_per_name: 3,
             min_abs_z: 0.25,
+            words: &[],
         }
     }
 }
 
 impl DescribeParams {
+    /// Sets the dims→words table.
+    pub fn words(mut self, words: &'static [WordRule]) -> Self {
+        self.words = words;
+        self
+    }
+
     /// Validates the parameters.
     pub fn check(&self) -> Result<&Self> {
         if self.words_per_name == 0 {
@@ -153,7 +150,7 @@ pub struct DimScore {
     pub cluster_mean: f64,
     /// Overall mean, in the table's units.
     pub overall_mean: f64,
-    /// Word from [`WORDS`], if the dim is in it.
+    /// Word from [`DescribeParams::words`], if a rule covers the dim.
     pub word: Option<String>,
 }
 
@@ -227,7 +224,7 @@ pub fn describe_avoiding(
                     z,
                     cluster_mean: cm,
                     overall_mean: mean[j],
-                    word: word_for(name, z).map(str::to_string),
+                    word: word_for(params.words, name, z).map(str::to_string),
                 }
             })
             .collect();
@@ -273,7 +270,7 @@ pub fn describe_centroids(
                     z,
                     cluster_mean: z * scale[j] + center[j],
                     overall_mean: center[j],
-                    word: word_for(&dim.name, z).map(str::to_string),
+                    word: word_for(params.words, &dim.name, z).map(str::to_string),
                 })
                 .collect();
             v.sort_by(|a, b| b.z.abs().total_cmp(&a.z.abs()).then(a.dim.cmp(&b.dim)));
@@ -305,7 +302,7 @@ fn name_scored(
             let mut words: Vec<String> = Vec::new();
             for s in v.iter().filter(|s| s.z.abs() >= params.min_abs_z) {
                 if let Some(w) = &s.word {
-                    if !words.contains(w) && !words.iter().any(|o| antonyms(o, w)) {
+                    if !words.contains(w) && !words.iter().any(|o| antonyms(params.words, o, w)) {
                         words.push(w.clone());
                     }
                 }
@@ -379,8 +376,23 @@ mod tests {
     use super::*;
     use crate::table::Dim;
 
+    /// A small table for these tests (the real one is the caller's).
+    const WORDS: &[WordRule] = &[
+        WordRule::new("tempo", "fast", "slow"),
+        WordRule::new("rms_mean", "loud", "quiet"),
+        WordRule::new("spectral_centroid_mean", "bright", "dark"),
+        WordRule::new("spectral_flatness_mean", "noisy", "tonal"),
+        WordRule::ranged("melspectrogram_mean", 0, 15, "bass-heavy", "thin"),
+        WordRule::ranged("mfcc_mean", 1, 1, "warm", "bright"),
+    ];
+
+    fn params() -> DescribeParams {
+        DescribeParams::default().words(WORDS)
+    }
+
     #[test]
     fn words_follow_the_table() {
+        let word_for = |name, z| word_for(WORDS, name, z);
         assert_eq!(word_for("spectral_centroid_mean_0", 1.2), Some("bright"));
         assert_eq!(word_for("spectral_centroid_mean_0", -1.2), Some("dark"));
         assert_eq!(word_for("tempo_bpm", 2.0), Some("fast"));
@@ -389,6 +401,15 @@ mod tests {
         assert_eq!(word_for("mfcc_mean_1", 1.0), Some("warm"));
         assert_eq!(word_for("mfcc_mean_12", 1.0), None);
         assert_eq!(word_for("timbre_cov_2_5", 1.0), None);
+    }
+
+    #[test]
+    fn the_table_is_not_saved_and_an_empty_one_names_nothing() {
+        let json = serde_json::to_string(&params()).unwrap_or_default();
+        assert_eq!(json, r#"{"top_n":6,"words_per_name":3,"min_abs_z":0.25}"#);
+        let (t, labels) = table();
+        let d = describe(&t, &labels, 3, &DescribeParams::default()).unwrap();
+        assert!(d.iter().all(|c| c.name.starts_with("average")), "{d:?}");
     }
 
     fn table() -> (FeatureTable, Vec<Option<usize>>) {
@@ -418,7 +439,7 @@ mod tests {
     #[test]
     fn names_are_short_meaningful_and_distinct() {
         let (t, labels) = table();
-        let d = describe(&t, &labels, 3, &DescribeParams::default()).unwrap();
+        let d = describe(&t, &labels, 3, &params()).unwrap();
         assert_eq!(d.len(), 3);
         let words: Vec<&str> = d[0].name.split(" · ").collect();
         assert_eq!(words.len(), 3, "{}", d[0].name);

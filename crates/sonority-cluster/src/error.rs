@@ -41,6 +41,14 @@ pub enum ClusterError {
     /// A track id that is not in the table.
     #[error("unknown track id {0:?}")]
     UnknownTrack(String),
+    /// An algorithm name that is not one of [`crate::Algorithm::ALL`].
+    #[error("unknown algorithm {name:?}; choose one of: {known}")]
+    UnknownAlgorithm {
+        /// The name given.
+        name: String,
+        /// The algorithm names, comma separated.
+        known: String,
+    },
     /// A parameter out of range; the message names it.
     #[error("invalid parameter: {0}")]
     InvalidParam(String),

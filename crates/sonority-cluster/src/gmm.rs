@@ -116,9 +116,13 @@ impl GmmParams {
         }
         Ok(self)
     }
+}
+
+impl<'a> crate::Fit<ArrayView2<'a, f64>> for GmmParams {
+    type Fitted = GmmFit;
 
     /// Fits the mixture to the rows of `x`.
-    pub fn fit(&self, x: ArrayView2<'_, f64>) -> Result<GmmFit> {
+    fn fit(&self, x: ArrayView2<'a, f64>) -> Result<GmmFit> {
         self.check()?;
         let n = x.nrows();
         if n < self.k.max(2) {
@@ -391,14 +395,18 @@ impl GaussianMixture {
         let x = standard(x);
         Ok(self.e_step(&x.view()).1.mapv(f64::exp))
     }
+}
 
+impl<'a> crate::Predict<ArrayView2<'a, f64>> for GaussianMixture {
     /// Most probable component of every row.
-    pub fn predict(&self, x: ArrayView2<'_, f64>) -> Result<Vec<usize>> {
+    fn predict(&self, x: ArrayView2<'a, f64>) -> Result<Vec<usize>> {
         self.check_x(&x)?;
         let x = standard(x);
         Ok(argmax_rows(&self.weighted_log_prob(&x.view())))
     }
+}
 
+impl GaussianMixture {
     /// Bayesian information criterion on `x` (lower is better).
     pub fn bic(&self, x: ArrayView2<'_, f64>) -> Result<f64> {
         let n = x.nrows() as f64;
@@ -495,6 +503,7 @@ fn m_step(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::Fit;
     use ndarray::array;
 
     fn two_blobs() -> Array2<f64> {

@@ -32,6 +32,7 @@ use crate::agglomerative::{AgglomerativeParams, Merge};
 use crate::error::{invalid, ClusterError, Result};
 use crate::kmeans::KMeansParams;
 use crate::linalg::{check_finite, sq_dist};
+use crate::{Fit, Predict};
 
 /// How many families.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -43,6 +44,19 @@ pub enum FamilyCount {
     #[default]
     Auto,
     /// Exactly this many (fewer when there are fewer playlists).
+    Fixed(usize),
+}
+
+/// How many clusters (playlists) a front end asks for.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum KChoice {
+    /// The hierarchical algorithm: one playlist per `playlist_size` tracks, split further where
+    /// one would be too large. The others: sweep a range of k ([`crate::select_k`]) and take
+    /// the k with the best mean silhouette.
+    #[default]
+    Auto,
+    /// Exactly this many.
     Fixed(usize),
 }
 
@@ -155,9 +169,13 @@ impl HierarchyParams {
         let share = (self.max_share * n as f64).floor() as usize;
         self.max_playlist_size.min(share).max(self.min_limit)
     }
+}
+
+impl<'a> crate::Fit<ArrayView2<'a, f64>> for HierarchyParams {
+    type Fitted = Hierarchy;
 
     /// Organises the (scaled) rows of `x` into playlists and families.
-    pub fn fit(&self, x: ArrayView2<'_, f64>) -> Result<Hierarchy> {
+    fn fit(&self, x: ArrayView2<'a, f64>) -> Result<Hierarchy> {
         self.check()?;
         let n = x.nrows();
         if n < 2 {
@@ -183,7 +201,9 @@ impl HierarchyParams {
         let family_raw = families_of(centroids.view(), &weights, self.families)?;
         Ok(number(&groups, &family_raw, n))
     }
+}
 
+impl HierarchyParams {
     /// Rows of each block: everything at once up to `block_rows`, else k-means blocks.
     fn blocks(&self, x: ArrayView2<'_, f64>) -> Result<Vec<Vec<usize>>> {
         let n = x.nrows();

@@ -93,9 +93,13 @@ impl KMeansParams {
         }
         Ok(self)
     }
+}
+
+impl<'a> crate::Fit<ArrayView2<'a, f64>> for KMeansParams {
+    type Fitted = KMeans;
 
     /// Fits k-means to the rows of `x`.
-    pub fn fit(&self, x: ArrayView2<'_, f64>) -> Result<KMeans> {
+    fn fit(&self, x: ArrayView2<'a, f64>) -> Result<KMeans> {
         self.check()?;
         let n = x.nrows();
         if n < self.k {
@@ -172,9 +176,11 @@ impl KMeans {
             &self.centroids.view(),
         ))
     }
+}
 
+impl<'a> crate::Predict<ArrayView2<'a, f64>> for KMeans {
     /// Nearest centre of every row of `x`.
-    pub fn predict(&self, x: ArrayView2<'_, f64>) -> Result<Vec<usize>> {
+    fn predict(&self, x: ArrayView2<'a, f64>) -> Result<Vec<usize>> {
         Ok(self.predict_with_distances(x)?.0)
     }
 }
@@ -614,6 +620,7 @@ pub(crate) fn inertia(x: &ArrayView2<'_, f64>, centers: &Array2<f64>, labels: &[
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::{Fit, Predict};
     use ndarray::array;
 
     #[test]

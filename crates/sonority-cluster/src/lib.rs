@@ -9,13 +9,18 @@
 //! 4. [`select_k`]: sweep k, score every k, pick one by a documented rule.
 //! 5. [`metrics`]: silhouette, Calinski-Harabasz, Davies-Bouldin, homogeneity, completeness,
 //!    V-measure, adjusted Rand, contingency table; scikit-learn's definitions to 1e-9.
-//! 6. [`describe`]: z-scores per cluster and short distinct names ("bright · noisy · fast").
+//! 6. [`describe`]: z-scores per cluster and short distinct names ("bright · noisy · fast")
+//!    from a dims→words table the caller passes in ([`DescribeParams::words`]).
 //! 7. [`model`]: a saveable [`Model`] that places new tracks and keeps cluster ids stable.
 //! 8. [`project`]: 2-D PCA and t-SNE for plots. 9. [`neighbors`]: exact nearest tracks.
 //!
 //! ```
-//! use sonority_cluster::{Dim, FeatureTable, ModelParams, AlgorithmParams, KMeansParams};
+//! use sonority_cluster::{Dim, FeatureTable, Fit, ModelParams, AlgorithmParams, KMeansParams};
+//! use sonority_cluster::{DescribeParams, WordRule};
 //!
+//! // The caller's words for its dims (sonority-library's `DIM_WORDS` for a music library).
+//! const WORDS: &[WordRule] =
+//!     &[WordRule::new("tempo", "fast", "slow"), WordRule::new("rms_mean", "loud", "quiet")];
 //! let dims = vec![Dim::new("tempo_bpm", "rhythm"), Dim::new("rms_mean_0", "rms")];
 //! let rows = (0..40).map(|i| {
 //!     let fast = i % 2 == 0;
@@ -23,7 +28,9 @@
 //!                                 if fast { 0.3 } else { 0.05 }])
 //! });
 //! let table = FeatureTable::from_rows(dims, rows)?;
-//! let model = ModelParams::new(AlgorithmParams::KMeans(KMeansParams::new(2))).fit(&table)?;
+//! let model = ModelParams::new(AlgorithmParams::KMeans(KMeansParams::new(2)))
+//!     .describe(DescribeParams::default().words(WORDS))
+//!     .fit(&table)?;
 //! let names: Vec<&str> = model.clustering.clusters.iter().map(|c| c.name.as_str()).collect();
 //! assert!(names.contains(&"loud · fast") && names.contains(&"quiet · slow"), "{names:?}");
 //! let placed = model.assign(&table)?;
@@ -49,8 +56,6 @@
 #![allow(clippy::needless_range_loop)]
 #![warn(missing_docs)]
 
-use ndarray::ArrayView2;
-
 pub mod agglomerative;
 pub mod clustering;
 pub mod dbscan;
@@ -70,12 +75,12 @@ pub mod select_k;
 pub mod table;
 
 pub use agglomerative::{Agglomerative, AgglomerativeParams, Linkage};
-pub use clustering::{AlgorithmParams, Cluster, Clustering, Family, Quality};
+pub use clustering::{Algorithm, AlgorithmParams, Cluster, Clustering, Family, Quality};
 pub use dbscan::{Dbscan, DbscanParams};
-pub use describe::{describe_centroids, ClusterDescription, DescribeParams, DimScore};
+pub use describe::{describe_centroids, ClusterDescription, DescribeParams, DimScore, WordRule};
 pub use error::{ClusterError, Result};
 pub use gmm::{CovarianceType, GaussianMixture, GmmFit, GmmParams};
-pub use hierarchy::{FamilyCount, Hierarchy, HierarchyParams};
+pub use hierarchy::{FamilyCount, Hierarchy, HierarchyParams, KChoice};
 pub use kmeans::{KMeans, KMeansParams};
 pub use model::FAMILY_SEPARATOR;
 pub use model::{Assignment, ClusterMatch, Model, ModelParams, MODEL_FORMAT_VERSION};
@@ -85,47 +90,24 @@ pub use scale::{Scaler, ScalerKind, ScalerParams};
 pub use select_k::{KRule, KSweep, KSweepParams, SweepMethod};
 pub use table::{Dim, FeatureTable};
 
-/// Fitting an algorithm's parameters to the rows of a (scaled) matrix, in linfa's style:
-/// parameters are plain builders validated by `check()`, `fit` returns the fitted object.
-pub trait Fit {
+/// Fitting parameters to records, in linfa's style: parameters are plain builders validated
+/// by their `check()` (which `fit` calls first), and `fit` returns the fitted object.
+///
+/// The algorithms ([`KMeansParams`], [`GmmParams`], [`AgglomerativeParams`], [`DbscanParams`],
+/// [`HierarchyParams`]), the k sweep ([`KSweepParams`]) and t-SNE ([`TsneParams`]) fit the rows
+/// of a scaled matrix (`ArrayView2<f64>`); [`ScalerParams`] and [`ModelParams`] fit a
+/// [`FeatureTable`]. Bring the trait into scope to call `fit`: `use sonority_cluster::Fit;`.
+pub trait Fit<Records> {
     /// The fitted result.
     type Fitted;
-    /// Validates the parameters and fits them to the rows of `x`.
-    fn fit(&self, x: ArrayView2<'_, f64>) -> Result<Self::Fitted>;
+    /// Validates the parameters and fits them to `records`.
+    fn fit(&self, records: Records) -> Result<Self::Fitted>;
 }
 
-/// Assigning rows to the clusters of a fitted model.
-pub trait Predict {
-    /// Cluster of every row of `x`.
-    fn predict(&self, x: ArrayView2<'_, f64>) -> Result<Vec<usize>>;
-}
-
-macro_rules! impl_fit {
-    ($params:ty => $fitted:ty) => {
-        impl Fit for $params {
-            type Fitted = $fitted;
-            fn fit(&self, x: ArrayView2<'_, f64>) -> Result<$fitted> {
-                <$params>::fit(self, x)
-            }
-        }
-    };
-}
-
-impl_fit!(KMeansParams => KMeans);
-impl_fit!(GmmParams => GmmFit);
-impl_fit!(AgglomerativeParams => Agglomerative);
-impl_fit!(DbscanParams => Dbscan);
-impl_fit!(KSweepParams => KSweep);
-impl_fit!(TsneParams => Projection);
-
-impl Predict for KMeans {
-    fn predict(&self, x: ArrayView2<'_, f64>) -> Result<Vec<usize>> {
-        KMeans::predict(self, x)
-    }
-}
-
-impl Predict for GaussianMixture {
-    fn predict(&self, x: ArrayView2<'_, f64>) -> Result<Vec<usize>> {
-        GaussianMixture::predict(self, x)
-    }
+/// Assigning records to the clusters of a fitted model ([`KMeans`]: nearest centre,
+/// [`GaussianMixture`]: most probable component). Bring the trait into scope to call
+/// `predict`: `use sonority_cluster::Predict;`.
+pub trait Predict<Records> {
+    /// Cluster (position) of every row of `records`.
+    fn predict(&self, records: Records) -> Result<Vec<usize>>;
 }

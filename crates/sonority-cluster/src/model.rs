@@ -9,7 +9,7 @@ use ndarray::{Array2, ArrayView2, Axis};
 use serde::{Deserialize, Serialize};
 
 use crate::clustering::{AlgorithmParams, Cluster, Clustering, Family, Quality};
-use crate::describe::{describe, describe_centroids, DescribeParams};
+use crate::describe::{describe, describe_centroids, DescribeParams, WordRule};
 use crate::error::{invalid, ClusterError, Result};
 use crate::gmm::GaussianMixture;
 use crate::hierarchy::{families_of, FamilyCount};
@@ -87,9 +87,13 @@ impl ModelParams {
         }
         Ok(self)
     }
+}
+
+impl<'a> crate::Fit<&'a FeatureTable> for ModelParams {
+    type Fitted = Model;
 
     /// Selects the groups, fits the scaler, clusters, scores and names the clusters.
-    pub fn fit(&self, table: &FeatureTable) -> Result<Model> {
+    fn fit(&self, table: &'a FeatureTable) -> Result<Model> {
         self.check()?;
         let selected = match &self.groups {
             Some(g) => table.select_groups(g)?,
@@ -391,14 +395,16 @@ impl Model {
     /// Families group the clusters by the size-weighted Ward linkage of
     /// [`crate::hierarchy::families_of`] with unit weights (the cluster sizes are not known),
     /// their number chosen as for a fitted library ([`FamilyCount::Auto`]), and are named by
-    /// the mean of their clusters' centroids. The model has no training tracks: its clustering
-    /// has no labels, sizes 0 and no quality scores.
+    /// the mean of their clusters' centroids. Names come from the dims→words table `words`
+    /// ([`DescribeParams::words`]), which the model keeps. The model has no training tracks:
+    /// its clustering has no labels, sizes 0 and no quality scores.
     pub fn from_centroids(
         dims: Vec<Dim>,
         centroids: Array2<f64>,
         mean: Vec<f64>,
         scale: Vec<f64>,
         names: Option<Vec<String>>,
+        words: &'static [WordRule],
     ) -> Result<Model> {
         let k = centroids.nrows();
         if k == 0 {
@@ -430,7 +436,8 @@ impl Model {
             }
         }
         let scaler = Scaler::standard_from(dims, mean, scale)?;
-        let params = ModelParams::new(AlgorithmParams::KMeans(KMeansParams::new(k)));
+        let params = ModelParams::new(AlgorithmParams::KMeans(KMeansParams::new(k)))
+            .describe(DescribeParams::default().words(words));
         let describe_params = &params.describe;
         let described = describe_centroids(
             scaler.dims(),
@@ -505,7 +512,14 @@ impl Model {
         })
     }
 
-    /// Saves as JSON.
+    /// The model with the dims→words table `words` ([`DescribeParams::words`]), which is not
+    /// saved: give it back to a model loaded from JSON before naming anything with it.
+    pub fn with_words(mut self, words: &'static [WordRule]) -> Self {
+        self.params.describe.words = words;
+        self
+    }
+
+    /// Saves as JSON (without the dims→words table, see [`Model::with_words`]).
     pub fn to_json(&self) -> Result<String> {
         Ok(serde_json::to_string(self)?)
     }

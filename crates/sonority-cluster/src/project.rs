@@ -131,9 +131,13 @@ impl TsneParams {
         }
         Ok(self)
     }
+}
+
+impl<'a> crate::Fit<ArrayView2<'a, f64>> for TsneParams {
+    type Fitted = Projection;
 
     /// Embeds the rows of `x` in 2-D.
-    pub fn fit(&self, x: ArrayView2<'_, f64>) -> Result<Projection> {
+    fn fit(&self, x: ArrayView2<'a, f64>) -> Result<Projection> {
         self.check()?;
         let n = x.nrows();
         if n > self.max_rows {
@@ -308,6 +312,7 @@ fn gradient(p: &Array2<f64>, y: &Array2<f64>, exaggeration: f64) -> Array2<f64> 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::Fit;
 
     fn blobs() -> Array2<f64> {
         Array2::from_shape_fn((120, 4), |(i, j)| {

@@ -82,9 +82,13 @@ impl ScalerParams {
     pub fn check(&self) -> Result<&Self> {
         Ok(self)
     }
+}
+
+impl<'a> crate::Fit<&'a FeatureTable> for ScalerParams {
+    type Fitted = Scaler;
 
     /// Fits the scaler on every column of `table`.
-    pub fn fit(&self, table: &FeatureTable) -> Result<Scaler> {
+    fn fit(&self, table: &'a FeatureTable) -> Result<Scaler> {
         self.check()?;
         if table.is_empty() {
             return Err(ClusterError::NotEnoughData(
@@ -341,6 +345,7 @@ impl Scaler {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::Fit;
     use ndarray::array;
 
     fn table() -> FeatureTable {

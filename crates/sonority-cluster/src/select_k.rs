@@ -206,9 +206,13 @@ impl KSweepParams {
         }
         Ok(self)
     }
+}
+
+impl<'a> crate::Fit<ArrayView2<'a, f64>> for KSweepParams {
+    type Fitted = KSweep;
 
     /// Runs the sweep on the rows of `x` (already scaled).
-    pub fn fit(&self, x: ArrayView2<'_, f64>) -> Result<KSweep> {
+    fn fit(&self, x: ArrayView2<'a, f64>) -> Result<KSweep> {
         self.check()?;
         let n = x.nrows();
         if n <= self.k_max {
@@ -315,6 +319,7 @@ impl KSweepParams {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::Fit;
     use ndarray::Array2;
 
     #[test]

@@ -16,7 +16,7 @@ fn kmeans(k: usize, seed: u64) -> AlgorithmParams {
 #[test]
 fn kmeans_model_names_saves_and_assigns() {
     let t = music();
-    let model = ModelParams::new(kmeans(3, 0)).fit(&t).unwrap();
+    let model = named(kmeans(3, 0)).fit(&t).unwrap();
     let c = &model.clustering;
     assert_eq!(c.k(), 3);
     assert_eq!(c.labels.len(), t.n_tracks());
@@ -36,7 +36,7 @@ fn kmeans_model_names_saves_and_assigns() {
     );
 
     let json = model.to_json().unwrap();
-    let back = Model::from_json(&json).unwrap();
+    let back = Model::from_json(&json).unwrap().with_words(WORDS);
     assert_eq!(back, model);
     // Training tracks are assigned to their own clusters.
     let placed = back.assign(&t).unwrap();
@@ -58,7 +58,7 @@ fn kmeans_model_names_saves_and_assigns() {
 
 #[test]
 fn other_format_versions_are_refused() {
-    let model = ModelParams::new(kmeans(2, 0)).fit(&music()).unwrap();
+    let model = named(kmeans(2, 0)).fit(&music()).unwrap();
     let json = model.to_json().unwrap().replacen(
         &format!("\"format_version\":{MODEL_FORMAT_VERSION}"),
         "\"format_version\":999",
@@ -81,7 +81,7 @@ fn every_algorithm_assigns_its_training_tracks_back() {
     ];
     for algo in algos {
         let name = algo.name();
-        let model = ModelParams::new(algo)
+        let model = named(algo)
             .groups(["rms", "spectral", "rhythm"])
             .fit(&t)
             .unwrap();
@@ -90,7 +90,9 @@ fn every_algorithm_assigns_its_training_tracks_back() {
             7,
             "{name}: rms + spectral + rhythm dims"
         );
-        let back = Model::from_json(&model.to_json().unwrap()).unwrap();
+        let back = Model::from_json(&model.to_json().unwrap())
+            .unwrap()
+            .with_words(WORDS);
         assert_eq!(back, model, "{name}: JSON round trip");
         let placed = back.assign(&t).unwrap();
         let agree = placed
@@ -115,11 +117,11 @@ fn every_algorithm_assigns_its_training_tracks_back() {
 fn realigned_refit_keeps_ids_and_names() {
     let t = music();
     let first: Vec<usize> = (0..200).collect();
-    let old = ModelParams::new(kmeans(3, 0))
+    let old = named(kmeans(3, 0))
         .fit(&t.select_rows(&first).unwrap())
         .unwrap();
     // The grown library, fitted with another seed: cluster numbering is arbitrary.
-    let mut new = ModelParams::new(kmeans(3, 11)).fit(&t).unwrap();
+    let mut new = named(kmeans(3, 11)).fit(&t).unwrap();
     let matches = new.align_to(&old, None).unwrap();
     assert!(matches.iter().all(|m| m.matched));
     let same = (0..200)
@@ -140,7 +142,7 @@ fn realigned_refit_keeps_ids_and_names() {
     );
 
     // One more cluster than before: the extra one gets a fresh id and a distinct name.
-    let mut bigger = ModelParams::new(kmeans(4, 0)).fit(&t).unwrap();
+    let mut bigger = named(kmeans(4, 0)).fit(&t).unwrap();
     let m = bigger.align_to(&old, None).unwrap();
     assert_eq!(m.iter().filter(|m| m.matched).count(), 3);
     let fresh: Vec<_> = m.iter().filter(|m| !m.matched).collect();
@@ -153,7 +155,7 @@ fn realigned_refit_keeps_ids_and_names() {
         }
     }
     // Fewer clusters than before: ids stay a subset of the old ones.
-    let mut smaller = ModelParams::new(kmeans(2, 0)).fit(&t).unwrap();
+    let mut smaller = named(kmeans(2, 0)).fit(&t).unwrap();
     smaller.align_to(&old, None).unwrap();
     assert!(smaller.clustering.clusters.iter().all(|c| c.id < 3));
 }
@@ -161,7 +163,7 @@ fn realigned_refit_keeps_ids_and_names() {
 #[test]
 fn similar_tracks_are_exact_neighbours() {
     let t = music();
-    let model = ModelParams::new(kmeans(3, 0)).fit(&t).unwrap();
+    let model = named(kmeans(3, 0)).fit(&t).unwrap();
     let sim = model.similar(&t, "track0007", 5).unwrap();
     assert_eq!(sim.len(), 5);
     assert!(sim.iter().all(|s| s.id != "track0007"));
@@ -192,7 +194,7 @@ fn similar_tracks_are_exact_neighbours() {
 #[test]
 fn group_balance_changes_the_geometry_not_the_api() {
     let t = music();
-    let p = ModelParams::new(kmeans(3, 0)).scaler(ScalerParams::standard().balance_groups(true));
+    let p = named(kmeans(3, 0)).scaler(ScalerParams::standard().balance_groups(true));
     let m = p.fit(&t).unwrap();
     let x = m.scaler.transform(&t).unwrap();
     // Each of the 4 groups has total variance 1.
@@ -208,7 +210,7 @@ fn group_balance_changes_the_geometry_not_the_api() {
 
 #[test]
 fn clustering_serialises_for_storage() {
-    let model = ModelParams::new(kmeans(3, 0)).fit(&music()).unwrap();
+    let model = named(kmeans(3, 0)).fit(&music()).unwrap();
     let s = serde_json::to_string(&model.clustering).unwrap();
     let back: Clustering = serde_json::from_str(&s).unwrap();
     assert_eq!(back, model.clustering);
@@ -256,7 +258,7 @@ fn three_groups(sizes: [usize; 3], seed: u64) -> FeatureTable {
 
 #[test]
 fn hierarchical_families_keep_ids_and_names_when_the_library_grows() {
-    let params = ModelParams::new(AlgorithmParams::Hierarchical(
+    let params = named(AlgorithmParams::Hierarchical(
         HierarchyParams::default()
             .playlist_size(10)
             .families(FamilyCount::Fixed(3)),
@@ -313,6 +315,7 @@ fn imported() -> Model {
         vec![120.0, 2000.0],
         vec![20.0, 500.0],
         None,
+        WORDS,
     )
     .unwrap()
 }
@@ -320,7 +323,9 @@ fn imported() -> Model {
 #[test]
 fn a_model_from_centroids_round_trips_and_is_named_by_its_centroids() {
     let model = imported();
-    let back = Model::from_json(&model.to_json().unwrap()).unwrap();
+    let back = Model::from_json(&model.to_json().unwrap())
+        .unwrap()
+        .with_words(WORDS);
     assert_eq!(back, model);
     let dims: Vec<&str> = model.dims().iter().map(|d| d.name.as_str()).collect();
     assert_eq!(dims, ["tempo_bpm", "spectral_centroid_mean_0"]);
@@ -356,6 +361,7 @@ fn a_model_from_centroids_round_trips_and_is_named_by_its_centroids() {
         vec![0.0, 0.0],
         vec![1.0, 1.0],
         Some(vec!["mine".into()]),
+        WORDS,
     )
     .unwrap();
     assert_eq!(named.clustering.clusters[0].name, "mine");
@@ -405,7 +411,8 @@ fn a_model_from_centroids_refuses_bad_input() {
         ndarray::array![[0.0]],
         vec![0.0, 0.0],
         vec![1.0, 1.0],
-        None
+        None,
+        WORDS
     ))
     .contains("1 columns for 2 dims"));
     assert!(bad(Model::from_centroids(
@@ -413,7 +420,8 @@ fn a_model_from_centroids_refuses_bad_input() {
         ok.clone(),
         vec![0.0],
         vec![1.0, 1.0],
-        None
+        None,
+        WORDS
     ))
     .contains("1 means"));
     assert!(bad(Model::from_centroids(
@@ -421,7 +429,8 @@ fn a_model_from_centroids_refuses_bad_input() {
         ok.clone(),
         vec![0.0, 0.0],
         vec![1.0, -1.0],
-        None
+        None,
+        WORDS
     ))
     .contains("\"b\""));
     assert!(bad(Model::from_centroids(
@@ -429,7 +438,8 @@ fn a_model_from_centroids_refuses_bad_input() {
         ndarray::array![[0.0, f64::NAN]],
         vec![0.0, 0.0],
         vec![1.0, 1.0],
-        None
+        None,
+        WORDS
     ))
     .contains("not finite"));
     assert!(bad(Model::from_centroids(
@@ -437,7 +447,8 @@ fn a_model_from_centroids_refuses_bad_input() {
         ok,
         vec![0.0, 0.0],
         vec![1.0, 1.0],
-        Some(vec![])
+        Some(vec![]),
+        WORDS
     ))
     .contains("0 names"));
 }

@@ -8,6 +8,7 @@ use common::*;
 use sonority_cluster::kmeans::KMeansParams;
 use sonority_cluster::metrics::*;
 use sonority_cluster::scale::ScalerParams;
+use sonority_cluster::{Fit, Predict};
 
 const TOL: f64 = 1e-9;
 

@@ -62,4 +62,4 @@ pub use json::{analysis_to_json, file_analysis_to_json, SCHEMA as JSON_SCHEMA};
 pub use matrix::Matrix;
 pub use resample::{output_len as resampled_len, resample, Resampler};
 pub use summary::{upper_triangle, RowStats, Timbre, TrackSummary, TIMBRE_DIMS};
-pub use track::{FeatureDim, FeatureLayout, TrackFeatures, ANALYSIS_VERSION, GROUPS};
+pub use track::{group, FeatureDim, FeatureLayout, TrackFeatures, ANALYSIS_VERSION, GROUPS};

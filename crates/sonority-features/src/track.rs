@@ -50,32 +50,57 @@ impl FeatureConfig {
     }
 }
 
+/// The names of the feature groups, the one place they are spelled (clustering selects groups
+/// by these names; front ends list them).
+pub mod group {
+    /// Loudness: RMS mean and deviation.
+    pub const RMS: &str = "rms";
+    /// Zero-crossing rate.
+    pub const ZCR: &str = "zcr";
+    /// Spectral centroid, bandwidth, roll-off and flatness.
+    pub const SPECTRAL: &str = "spectral";
+    /// Spectral contrast (7 bands).
+    pub const CONTRAST: &str = "contrast";
+    /// Chroma (12 pitch classes) and the tuning estimate.
+    pub const CHROMA: &str = "chroma";
+    /// Chroma computed without tuning estimation.
+    pub const CHROMA_TUNING0: &str = "chroma_tuning0";
+    /// Mel-band means and deviations.
+    pub const MEL: &str = "mel";
+    /// MFCC means and deviations.
+    pub const MFCC: &str = "mfcc";
+    /// Timbre: MFCC mean vector and covariance.
+    pub const TIMBRE: &str = "timbre";
+    /// Onset strength and tempo.
+    pub const RHYTHM: &str = "rhythm";
+}
+
 /// The feature groups, in layout order.
 pub const GROUPS: [&str; 10] = [
-    "rms",
-    "zcr",
-    "spectral",
-    "contrast",
-    "chroma",
-    "chroma_tuning0",
-    "mel",
-    "mfcc",
-    "timbre",
-    "rhythm",
+    group::RMS,
+    group::ZCR,
+    group::SPECTRAL,
+    group::CONTRAST,
+    group::CHROMA,
+    group::CHROMA_TUNING0,
+    group::MEL,
+    group::MFCC,
+    group::TIMBRE,
+    group::RHYTHM,
 ];
 
 /// The group a frame-feature key belongs to.
 fn group_of(key: &str) -> &'static str {
     match key {
-        "rms" => "rms",
-        "zero_crossing_rate" => "zcr",
-        "spectral_contrast" => "contrast",
-        "chroma_stft" => "chroma",
-        "chroma_stft_tuning0" => "chroma_tuning0",
-        "melspectrogram" => "mel",
-        "mfcc" => "mfcc",
-        "onset_strength" => "rhythm",
-        _ => "spectral",
+        "rms" => group::RMS,
+        "zero_crossing_rate" => group::ZCR,
+        "spectral_contrast" => group::CONTRAST,
+        "chroma_stft" => group::CHROMA,
+        "chroma_stft_tuning0" => group::CHROMA_TUNING0,
+        "melspectrogram" => group::MEL,
+        "mfcc" => group::MFCC,
+        "onset_strength" => group::RHYTHM,
+        _ => group::SPECTRAL,
     }
 }
 
@@ -121,16 +146,16 @@ impl FeatureLayout {
                 }
             }
             if key == "chroma_stft" {
-                push("tuning".into(), "chroma");
+                push("tuning".into(), group::CHROMA);
             }
         }
         for i in 0..TIMBRE_DIMS {
-            push(format!("timbre_mean_{i}"), "timbre");
+            push(format!("timbre_mean_{i}"), group::TIMBRE);
         }
         for (i, j) in upper_triangle(TIMBRE_DIMS) {
-            push(format!("timbre_cov_{i}_{j}"), "timbre");
+            push(format!("timbre_cov_{i}_{j}"), group::TIMBRE);
         }
-        push("tempo_bpm".into(), "rhythm");
+        push("tempo_bpm".into(), group::RHYTHM);
         Self { dims }
     }
 

@@ -10,6 +10,7 @@
 //!   previous model exists its clusters are matched to the new ones (Hungarian assignment on
 //!   centroid distance), so ids and names stay where clusters persist.
 
+use crate::dim_words::DIM_WORDS;
 use crate::error::{LibraryError, Result};
 use crate::store::{
     ClusterRow, ClusteringData, ClusteringId, FamilyRow, FeatureMatrix, FitSelection, Selection,
@@ -18,11 +19,12 @@ use crate::store::{
 use ndarray::Array2;
 use serde::{Deserialize, Serialize};
 use sonority_cluster::{
-    pca_2d, AgglomerativeParams, AlgorithmParams, Assignment, CovarianceType, DbscanParams, Dim,
-    FamilyCount, FeatureTable, GmmParams, HierarchyParams, KMeansParams, KSweep, KSweepParams,
-    Linkage, Model, ModelParams, ScalerParams, SweepMethod,
+    pca_2d, AgglomerativeParams, Algorithm, AlgorithmParams, Assignment, CovarianceType,
+    DbscanParams, DescribeParams, Dim, FamilyCount, FeatureTable, Fit, GmmParams, HierarchyParams,
+    KChoice, KMeansParams, KSweep, KSweepParams, Linkage, Model, ModelParams, ScalerParams,
+    SweepMethod,
 };
-use sonority_features::{FeatureConfig, FeatureLayout};
+use sonority_features::{group, FeatureConfig, FeatureLayout};
 use std::collections::{HashMap, HashSet};
 
 /// Feature groups clustered by default: timbre (MFCC statistics and covariance), brightness
@@ -31,39 +33,16 @@ use std::collections::{HashMap, HashSet};
 /// are left out (they repeat what the MFCC say, in raw power units), and so is the tuning-0
 /// chroma.
 pub const DEFAULT_GROUPS: &[&str] = &[
-    "timbre", "mfcc", "spectral", "contrast", "chroma", "rms", "zcr", "rhythm", "duration",
+    group::TIMBRE,
+    group::MFCC,
+    group::SPECTRAL,
+    group::CONTRAST,
+    group::CHROMA,
+    group::RMS,
+    group::ZCR,
+    group::RHYTHM,
+    DURATION_GROUP,
 ];
-
-/// Which algorithm groups the tracks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
-#[serde(rename_all = "snake_case")]
-pub enum Algorithm {
-    /// Playlists sized for listening (a Ward tree cut by size), grouped into families
-    /// (`sonority_cluster::hierarchy`). `k` fixes the number of playlists.
-    #[default]
-    Hierarchical,
-    /// k-means (k-means++ initialisation, 10 restarts).
-    Kmeans,
-    /// Gaussian mixture with full covariances.
-    Gmm,
-    /// Agglomerative clustering with Ward linkage.
-    Ward,
-    /// DBSCAN; its radius comes from the k-distance curve, and k is whatever it finds.
-    Dbscan,
-}
-
-/// How many clusters.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
-#[serde(rename_all = "snake_case")]
-pub enum KChoice {
-    /// The hierarchical algorithm: one playlist per `playlist_size` tracks, split further where
-    /// one would be too large. The others: sweep `k_min..=k_max` and take the k with the best
-    /// mean silhouette.
-    #[default]
-    Auto,
-    /// Exactly this many.
-    Fixed(usize),
-}
 
 /// Options of [`cluster_library`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -156,7 +135,7 @@ pub fn cluster_library(store: &mut Store, options: &ClusterOptions) -> Result<Cl
     // A previous clustering whose model this build cannot read is not extended; the fresh
     // model is then not aligned to it either.
     let previous = store.latest_clustering()?.and_then(|saved| {
-        let model = saved.data.model.get()?.clone();
+        let model = saved.data.model.get()?.clone().with_words(DIM_WORDS);
         let compatible =
             saved.data.analysis_version == version && saved.data.selection == selection;
         Some((saved, model, compatible))
@@ -197,7 +176,8 @@ pub fn cluster_library(store: &mut Store, options: &ClusterOptions) -> Result<Cl
 /// can share a timbre; no listener wants them in one playlist.
 pub const DURATION_DIM: &str = "duration_log_s";
 
-/// The group of [`DURATION_DIM`].
+/// The group of [`DURATION_DIM`] (the one group the library adds to sonority-features'
+/// [`sonority_features::GROUPS`]).
 pub const DURATION_GROUP: &str = "duration";
 
 /// Shortest duration the log is taken of (a track of unknown or zero length counts as this).
@@ -391,6 +371,7 @@ fn fit(
         Algorithm::Dbscan => AlgorithmParams::Dbscan(DbscanParams::new()),
     };
     let mut model = ModelParams::new(algorithm)
+        .describe(DescribeParams::default().words(DIM_WORDS))
         .groups(options.groups.iter().cloned())
         .scaler(scaler)
         .fit(table)?;

@@ -46,7 +46,14 @@ pub fn model_from_centroids(
     if !unknown.is_empty() {
         return Err(LibraryError::UnknownDims(unknown));
     }
-    Ok(Model::from_centroids(dims, centroids, mean, scale, names)?)
+    Ok(Model::from_centroids(
+        dims,
+        centroids,
+        mean,
+        scale,
+        names,
+        crate::dim_words::DIM_WORDS,
+    )?)
 }
 
 /// Saves `model` into `store` as the library's current clustering of the tracks analysed with

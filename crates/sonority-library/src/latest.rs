@@ -24,7 +24,12 @@ impl LatestClustering {
         let saved = store
             .latest_clustering()?
             .ok_or(LibraryError::NoClustering)?;
-        let model = saved.data.model.require(saved.id)?.clone();
+        let model = saved
+            .data
+            .model
+            .require(saved.id)?
+            .clone()
+            .with_words(crate::dim_words::DIM_WORDS);
         let matrix = store
             .features_table(&saved.data.analysis_version)?
             .ok_or_else(|| LibraryError::StaleClustering {

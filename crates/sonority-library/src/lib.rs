@@ -32,6 +32,7 @@ pub mod batch;
 pub mod cluster_playlists;
 pub mod cluster_tags;
 pub mod clustering;
+pub mod dim_words;
 pub mod error;
 pub mod evaluate;
 pub mod export;
@@ -55,9 +56,10 @@ pub use batch::{analyze_files, AnalysedFile, FileResult};
 pub use cluster_playlists::{cluster_playlists, write_cluster_playlists};
 pub use cluster_tags::{tag_clusters, undo_tags, TagFileReport, TagOutcome, TagRun, TagRunOptions};
 pub use clustering::{
-    analysis_dims, cluster_library, layout_dims, Algorithm, ClusterMode, ClusterOptions,
-    ClusterOutcome, KChoice, DEFAULT_GROUPS,
+    analysis_dims, cluster_library, layout_dims, ClusterMode, ClusterOptions, ClusterOutcome,
+    DEFAULT_GROUPS,
 };
+pub use dim_words::DIM_WORDS;
 pub use error::{LibraryError, Result};
 pub use evaluate::{evaluate, Evaluation, LabelSource};
 pub use export::{export, export_parquet, neutralise_csv_text, ExportFormat, ExportOptions};
@@ -79,7 +81,7 @@ pub use store::{
     TrackId, TrackRow, WithheldReason, DB_ENV, SCHEMA_VERSION,
 };
 
-pub use sonority_cluster::FamilyCount;
+pub use sonority_cluster::{Algorithm, FamilyCount, KChoice};
 pub use sonority_features::{DecodeWarning, FeatureConfig, FeatureDim, FeatureLayout};
 /// Tag reading and writing live in `sonority-tags`: these are the items of the library's own
 /// API ([`TrackRow::tags`], [`TagRunOptions::field`]) and the terminal escaping every front end

@@ -368,6 +368,8 @@ fn two_cluster_model() -> Model {
         vec![1.0, 0.5],
         vec![2.0, 0.25],
         Some(vec!["tonal".into(), "noisy".into()]),
+        // Named by hand; the words table is never saved, so a loaded model has none.
+        &[],
     )
     .expect("model")
 }

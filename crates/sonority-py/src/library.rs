@@ -40,7 +40,7 @@ fn saved_model(py: Python<'_>, store: &Store, saved: &SavedClustering) -> PyResu
         .model
         .require(saved.id)
         .map(|inner| Model {
-            inner: inner.clone(),
+            inner: inner.clone().with_words(sonority_library::DIM_WORDS),
         })
         .map_err(|e| {
             raise(

@@ -13,6 +13,7 @@ use super::dims::{cluster_z_scores, explain_names, heatmap_of, model_top, top_fe
 use super::genres::genre_table;
 use super::map::{normalize, positions};
 use super::ReportOptions;
+use crate::dim_words::DIM_WORDS;
 use crate::error::{LibraryError, Result};
 use crate::files::{file_url, relative_path, url_path};
 use crate::similar::ArtistSpace;
@@ -48,6 +49,7 @@ pub(super) fn collect_from(
     let data = &saved.data;
     let mut notes = Vec::new();
     let model = usable_model(&data.model, &mut notes);
+    let model = model.as_ref();
 
     let rows: HashMap<TrackId, TrackRow> = store.tracks()?.into_iter().map(|t| (t.id, t)).collect();
     let missing = data
@@ -441,13 +443,13 @@ fn finite(v: Option<f64>) -> Option<f64> {
 }
 
 /// The saved model, with a note when this build cannot use it.
-fn usable_model<'a>(model: &'a StoredModel, notes: &mut Vec<String>) -> Option<&'a Model> {
+fn usable_model(model: &StoredModel, notes: &mut Vec<String>) -> Option<Model> {
     if let StoredModel::Unreadable(reason) = model {
         notes.push(format!(
             "the saved model cannot be read ({reason}): cluster words come from the features only"
         ));
     }
-    model.get()
+    model.get().map(|m| m.clone().with_words(DIM_WORDS))
 }
 
 /// The quality figures as the report shows them (figures that are not finite left out).

@@ -55,7 +55,7 @@ pub struct RunInfo {
     pub clustering_id: i64,
     /// When it was saved, in Unix seconds.
     pub created_at: i64,
-    /// "kmeans", "gaussian_mixture", ...
+    /// The algorithm's name: "hierarchical", "kmeans", "gmm", "ward", "dbscan" or "imported".
     pub algorithm: String,
     /// The analysis version of the features clustered.
     pub analysis_version: String,

@@ -5,6 +5,7 @@
 use super::data::{Heatmap, Measured, ReportCluster, ReportFamily, TopFeature};
 use super::words::{self, DimStat};
 use crate::clustering::{duration_log, DURATION_DIM};
+use crate::dim_words::DIM_WORDS;
 use crate::store::FeatureMatrix;
 use sonority_cluster::describe::word_for;
 use sonority_cluster::Model;
@@ -110,7 +111,7 @@ pub(super) fn top_features(
             dim: z.names[j].clone(),
             group: z.groups[j].clone(),
             z: row[j],
-            word: word_for(&z.names[j], row[j]).map(str::to_string),
+            word: word_for(DIM_WORDS, &z.names[j], row[j]).map(str::to_string),
         })
         .collect()
 }

@@ -4,7 +4,7 @@
 use super::data::{MapInfo, Measured};
 use super::MapProjection;
 use crate::store::FeatureMatrix;
-use sonority_cluster::{pca_2d, Model, ScalerParams, TsneParams};
+use sonority_cluster::{pca_2d, Fit, Model, ScalerParams, TsneParams};
 
 /// The map method of positions saved with the clustering.
 const STORED: &str = "positions saved with the clustering";

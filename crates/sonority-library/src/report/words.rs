@@ -6,6 +6,7 @@
 //! [`MEASURES`] is the one table from dim names to a readable measure and unit; a dim without
 //! an entry shows its raw name and value.
 
+use crate::dim_words::DIM_WORDS;
 use serde::{Deserialize, Serialize};
 use sonority_cluster::describe::word_for;
 
@@ -372,7 +373,7 @@ pub(super) fn explain(
             let s = stats
                 .iter()
                 .filter(|s| s.z.is_finite())
-                .find(|s| word_for(&s.dim, s.z) == Some(word.as_str()))?;
+                .find(|s| word_for(DIM_WORDS, &s.dim, s.z) == Some(word.as_str()))?;
             explanation(word, s, reference_label)
         })
         .collect()

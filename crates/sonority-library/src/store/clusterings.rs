@@ -3,11 +3,11 @@
 //! column), one row per family, per cluster and per assigned track.
 
 use super::{count, invalid_data, map_db_error, now_s, Store, TrackId};
-use crate::clustering::{Algorithm, KChoice};
+
 use crate::error::{LibraryError, Result};
 use rusqlite::{params, OptionalExtension, Row, TransactionBehavior};
 use serde::{Deserialize, Serialize};
-use sonority_cluster::{FamilyCount, KSweep, Model, ModelParams, Quality};
+use sonority_cluster::{Algorithm, FamilyCount, KChoice, KSweep, Model, ModelParams, Quality};
 
 /// The id of a saved clustering.
 pub type ClusteringId = i64;
@@ -528,4 +528,55 @@ fn assignment_from_row(r: &Row<'_>) -> rusqlite::Result<TrackAssignment> {
         x: r.get(4)?,
         y: r.get(5)?,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The selection is saved with every clustering and compared on the next run: its JSON
+    /// form must not change (or every library would be refitted once), and an imported
+    /// model's selection must never read as a fitted one.
+    #[test]
+    fn selection_json_is_unchanged() {
+        let selection = |algorithm, k| {
+            Selection::Fitted(FitSelection {
+                groups: vec!["timbre".into(), "duration".into()],
+                algorithm,
+                k,
+                playlist_size: 30,
+                families: FamilyCount::Fixed(3),
+            })
+        };
+        let json = serde_json::to_string(&selection(Algorithm::Gmm, KChoice::Fixed(5)));
+        assert_eq!(
+            json.ok().as_deref(),
+            Some(
+                r#"{"groups":["timbre","duration"],"algorithm":"gmm","k":{"fixed":5},"playlist_size":30,"families":{"fixed":3}}"#
+            )
+        );
+        for (algorithm, name) in
+            Algorithm::ALL
+                .iter()
+                .zip(["hierarchical", "kmeans", "gmm", "ward", "dbscan"])
+        {
+            let json = serde_json::to_string(&selection(*algorithm, KChoice::Auto));
+            let json = json.unwrap_or_default();
+            assert!(
+                json.contains(&format!(r#""algorithm":"{name}","k":"auto""#)),
+                "{json}"
+            );
+            let back: Option<Selection> = serde_json::from_str(&json).ok();
+            assert_eq!(back, Some(selection(*algorithm, KChoice::Auto)));
+        }
+        // As `save_imported_model` wrote it before the selection was typed.
+        let imported: Option<Selection> =
+            serde_json::from_str(r#"{"dims":["mfcc_mean_0"],"imported":true}"#).ok();
+        assert_eq!(
+            imported,
+            Some(Selection::Imported(ImportedSelection::new(vec![
+                "mfcc_mean_0".into()
+            ])))
+        );
+    }
 }
