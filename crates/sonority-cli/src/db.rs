@@ -42,7 +42,7 @@ pub fn open_existing(arg: Option<&Path>) -> Result<Store> {
 
 /// Takes the library's writer lock for this command: a second command that writes to the same
 /// library is refused with a message naming the first (readers need no lock).
-pub fn lock_for_writing(store: &Store) -> Result<sonority_library::store::WriterLock> {
+pub fn lock_for_writing(store: &Store) -> Result<sonority_store::WriterLock> {
     let command: Vec<String> = std::env::args()
         .map(|a| sonority_library::shown(std::path::Path::new(&a)))
         .collect();

@@ -401,7 +401,7 @@ fn a_second_writer_is_refused_and_nothing_is_lost() {
         .spawn()
         .expect("spawn");
     // Wait until it holds the lock (it writes its pid into the lock file).
-    let lock = sonority_library::store::lock_path(&lib.db);
+    let lock = sonority_store::lock_path(&lib.db);
     let pid = format!("pid {}", first.id());
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
     while !std::fs::read_to_string(&lock).is_ok_and(|s| s.contains(&pid)) {

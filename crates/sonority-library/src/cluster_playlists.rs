@@ -8,8 +8,8 @@ use crate::playlist::{
     chain_order, folder_name, write_playlists, Playlist, PlaylistEntry, PlaylistOptions,
     PlaylistReport,
 };
-use crate::store::Store;
 use sonority_cluster::FAMILY_SEPARATOR;
+use sonority_store::Store;
 use std::collections::HashMap;
 use std::path::Path;
 

@@ -16,9 +16,9 @@
 
 use crate::error::Result;
 use crate::latest::LatestClustering;
-use crate::store::{Store, TagHistoryEntry, TagWriteKind, TagWriteState};
 use crate::tag_write::{settle_pending, write_one, Recorded, Target};
 use serde::Serialize;
+use sonority_store::{Store, TagHistoryEntry, TagWriteKind, TagWriteState};
 use sonority_tags::{read_field, FileIdentity, FileStamp, TagField};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
@@ -360,7 +360,7 @@ impl Chain {
 }
 
 /// Device and inode of every track's file that can be read.
-fn identities(tracks: &[crate::store::TrackRow]) -> HashMap<(u64, u64), PathBuf> {
+fn identities(tracks: &[sonority_store::TrackRow]) -> HashMap<(u64, u64), PathBuf> {
     tracks
         .iter()
         .filter_map(|t| {

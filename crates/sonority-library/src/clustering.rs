@@ -12,10 +12,6 @@
 
 use crate::dim_words::DIM_WORDS;
 use crate::error::{LibraryError, Result};
-use crate::store::{
-    ClusterRow, ClusteringData, ClusteringId, FamilyRow, FeatureMatrix, FitSelection, Selection,
-    Store, StoredModel, TrackAssignment,
-};
 use ndarray::Array2;
 use serde::{Deserialize, Serialize};
 use sonority_cluster::{
@@ -25,6 +21,10 @@ use sonority_cluster::{
     SweepMethod,
 };
 use sonority_features::{group, FeatureConfig, FeatureLayout};
+use sonority_store::{
+    ClusterRow, ClusteringData, ClusteringId, FamilyRow, FeatureMatrix, FitSelection, Selection,
+    Store, StoredModel, TrackAssignment,
+};
 use std::collections::{HashMap, HashSet};
 
 /// Feature groups clustered by default: timbre (MFCC statistics and covariance), brightness

@@ -26,77 +26,9 @@ pub enum LibraryError {
         #[source]
         source: std::io::Error,
     },
-    /// A database operation failed.
-    #[error("database {}: {source}", sonority_tags::shown(path))]
-    Database {
-        /// The database file (`:memory:` for an in-memory store).
-        path: PathBuf,
-        /// What SQLite said.
-        #[source]
-        source: rusqlite::Error,
-    },
-    /// The database file is damaged or is not an SQLite database at all.
-    #[error(
-        "database {} is damaged or is not an SQLite database ({detail}); \
-         move it away to start a new library",
-        sonority_tags::shown(path)
-    )]
-    Corrupt {
-        /// The database file.
-        path: PathBuf,
-        /// What SQLite said.
-        detail: String,
-    },
-    /// The database cannot be written (file permissions, a read-only mount, or a store opened
-    /// with [`crate::Store::open_read_only`]).
-    #[error("database {} is read-only: {detail}", sonority_tags::shown(path))]
-    ReadOnly {
-        /// The database file.
-        path: PathBuf,
-        /// What SQLite said.
-        detail: String,
-    },
-    /// Another sonority process is writing to the library (it holds the writer lock).
-    #[error(
-        "{holder} is writing to the library {}; wait for it to finish (or stop it) and run \
-         this command again",
-        sonority_tags::shown(path)
-    )]
-    Busy {
-        /// The database file.
-        path: PathBuf,
-        /// Who holds the lock, as it wrote it into the lock file.
-        holder: String,
-    },
-    /// The file is an SQLite database of another program.
-    #[error(
-        "database {} is not a sonority library (it belongs to another program)",
-        sonority_tags::shown(path)
-    )]
-    Foreign {
-        /// The database file.
-        path: PathBuf,
-    },
-    /// The database was written by a newer sonority whose schema this one does not know.
-    #[error(
-        "database {} has schema version {found}, but this sonority knows versions up to \
-         {supported}; use a newer sonority",
-        sonority_tags::shown(path)
-    )]
-    SchemaTooNew {
-        /// The database file.
-        path: PathBuf,
-        /// The database's `user_version`.
-        found: u32,
-        /// The newest version this build knows.
-        supported: u32,
-    },
     /// The music folder to organise is not a folder (missing, or a file).
     #[error("{} is not a folder: give the folder that holds your music", .0.display())]
     NotAFolder(PathBuf),
-    /// [`crate::Store::default_path`] found neither `$SONORITY_DB` nor a data directory.
-    #[error("no data directory is known for this platform; set SONORITY_DB to the database path")]
-    NoDataDir,
     /// A file with an audio extension whose content is not audio.
     #[error("{}: not audio ({what})", sonority_tags::shown(path))]
     NotAudio {
@@ -105,35 +37,9 @@ pub enum LibraryError {
         /// What it looks like instead ("empty file", "text file", ...).
         what: String,
     },
-    /// The feature layout of an analysis version differs from the one stored for it earlier,
-    /// which means the analysis code changed without changing its version.
-    #[error(
-        "the feature layout of analysis version {analysis_version} differs from the one already \
-         stored for it"
-    )]
-    LayoutMismatch {
-        /// The analysis version.
-        analysis_version: String,
-    },
-    /// A stored value could not be decoded (a JSON column, a feature vector of the wrong size).
-    #[error(
-        "database {}: invalid stored {what}: {detail}",
-        sonority_tags::shown(path)
-    )]
-    InvalidData {
-        /// The database file.
-        path: PathBuf,
-        /// Which value.
-        what: String,
-        /// What is wrong with it.
-        detail: String,
-    },
     /// A track id of a feature table that is not a store id (a table built by hand).
     #[error("track id {0:?} is not a number")]
     InvalidTrackId(String),
-    /// A track id that is not in the store.
-    #[error("no track with id {0} in the library")]
-    UnknownTrack(i64),
     /// Dim names that no analysis of this sonority produces (in a model built elsewhere).
     #[error(
         "unknown feature dim(s) {}: use the dim names of `sonority export` or \
@@ -154,9 +60,9 @@ pub enum LibraryError {
         #[source]
         source: serde_json::Error,
     },
-    /// A cluster centre with NaN or infinity cannot be saved.
-    #[error("the centroid of cluster {0} is not finite")]
-    NonFiniteCentroid(i64),
+    /// The library database.
+    #[error(transparent)]
+    Store(#[from] sonority_store::StoreError),
     /// The feature configuration is invalid.
     #[error(transparent)]
     Feature(#[from] sonority_features::FeatureError),
@@ -173,7 +79,7 @@ pub enum LibraryError {
     )]
     ImportedForOtherAnalysis {
         /// The clustering.
-        clustering: crate::store::ClusteringId,
+        clustering: sonority_store::ClusteringId,
         /// The analysis version it was imported for.
         imported: String,
         /// The library's analysis version.
@@ -181,7 +87,7 @@ pub enum LibraryError {
     },
     /// A saved clustering could not take the library's new tracks.
     #[error("clustering #{0} could not be extended: run with --recluster")]
-    CannotExtend(crate::store::ClusteringId),
+    CannotExtend(sonority_store::ClusteringId),
     /// No track of the library has been analysed (with the current analysis settings).
     #[error("no analysed tracks in the library yet: run `sonority analyze DIR` first")]
     NothingAnalysed,
@@ -198,18 +104,6 @@ pub enum LibraryError {
     StaleClustering {
         /// The analysis version of the clustering.
         analysis_version: String,
-    },
-    /// The latest clustering's model cannot be read by this build (saved by another version,
-    /// or damaged).
-    #[error(
-        "the model of clustering #{clustering} cannot be read ({reason}): run `sonority organize \
-         --recluster` to fit a new one"
-    )]
-    UnreadableModel {
-        /// The clustering.
-        clustering: i64,
-        /// Why.
-        reason: String,
     },
     /// A file that is not a track of the library.
     #[error("{} is not in the library: run `sonority analyze` on its folder first", .0.display())]

@@ -3,9 +3,9 @@
 
 use crate::error::{LibraryError, Result};
 use crate::latest::LatestClustering;
-use crate::store::Store;
 use serde::Serialize;
 use sonority_cluster::metrics::{compare_labels, LabelAgreement};
+use sonority_store::Store;
 use sonority_tags::GenreNames;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};

@@ -11,7 +11,6 @@
 
 use crate::error::{LibraryError, Result};
 use crate::latest::LatestClustering;
-use crate::store::Store;
 use parquet::basic::{Compression, LogicalType, Repetition, Type as PhysicalType};
 use parquet::data_type::{ByteArray, ByteArrayType, DoubleType, Int64Type};
 use parquet::file::properties::WriterProperties;
@@ -20,6 +19,7 @@ use parquet::file::writer::{
 };
 use parquet::schema::types::Type as ParquetType;
 use serde_json::{Map, Value};
+use sonority_store::Store;
 use std::io::Write;
 use std::path::Path;
 use std::sync::Arc;
@@ -167,7 +167,7 @@ fn collect(store: &Store) -> Result<(Vec<String>, Vec<Record>)> {
     let names = latest.names();
     let family_of = latest.family_of_cluster();
     let family_names = latest.family_names();
-    let assignment: std::collections::HashMap<i64, &crate::store::TrackAssignment> = latest
+    let assignment: std::collections::HashMap<i64, &sonority_store::TrackAssignment> = latest
         .saved
         .data
         .assignments

@@ -159,12 +159,8 @@ pub(crate) fn percent_encode(segment: &OsStr) -> String {
     out
 }
 
-/// Now, in Unix seconds.
-pub(crate) fn now_s() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
-}
+/// Now, in Unix seconds (as the store stamps its rows).
+pub(crate) use sonority_store::now_s;
 
 #[cfg(test)]
 mod tests {

@@ -10,13 +10,13 @@
 
 use crate::clustering::analysis_dims;
 use crate::error::{LibraryError, Result};
-use crate::store::{
-    ClusterRow, ClusteringData, ClusteringId, FamilyRow, ImportedSelection, Selection, Store,
-    StoredModel,
-};
 use ndarray::Array2;
 use sonority_cluster::{Dim, Model};
 use sonority_features::FeatureConfig;
+use sonority_store::{
+    ClusterRow, ClusteringData, ClusteringId, FamilyRow, ImportedSelection, Selection, Store,
+    StoredModel,
+};
 
 /// A model from `k` centroids fitted elsewhere (see [`Model::from_centroids`]): `dims` are
 /// dim names of this sonority's analysis with `config` (the feature columns of `sonority
@@ -113,5 +113,5 @@ pub fn save_imported_model(
             .collect(),
         assignments: Vec::new(),
     };
-    store.save_clustering(&data)
+    Ok(store.save_clustering(&data)?)
 }

@@ -2,8 +2,8 @@
 //! query commands (similar, evaluate, export, report) read.
 
 use crate::error::{LibraryError, Result};
-use crate::store::{SavedClustering, Store, TrackRow};
 use sonority_cluster::{FeatureTable, Model};
+use sonority_store::{SavedClustering, Store, TrackRow};
 use std::collections::HashMap;
 
 /// The latest clustering, its model and the current feature table.

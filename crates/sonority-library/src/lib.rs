@@ -1,8 +1,10 @@
 //! # sonority-library
 //!
-//! A music folder as a library: [`scan()`] walks it, [`analyze_library`] analyses the new and
-//! changed files in parallel (with `sonority-features`) and keeps the results in a SQLite
-//! [`Store`], which also holds clusterings and the history of tag writes.
+//! The application: a music folder as a library. [`scan()`] walks it, [`analyze_library`]
+//! analyses the new and changed files in parallel (with `sonority-features`) and keeps the
+//! results in the SQLite [`Store`] (`sonority-store`), [`organize()`] clusters them (with
+//! `sonority-cluster`) and writes playlists; the outputs (tags, similar tracks, evaluation,
+//! export, the HTML report) read the latest clustering.
 //!
 //! ```no_run
 //! use sonority_library::{analyze_library, AnalyzeOptions, Store};
@@ -49,7 +51,6 @@ pub mod progress;
 pub mod report;
 pub mod scan;
 pub mod similar;
-pub mod store;
 mod tag_write;
 
 pub use batch::{analyze_files, AnalysedFile, FileResult};
@@ -70,15 +71,15 @@ pub use overview::{display_name, ClusterLine, FamilyLine, Overview};
 pub use pipeline::{analyze_library, AnalyzeOptions, AnalyzeReport, FailedFile};
 pub use progress::{FileOutcome, Phase, ProgressEvent};
 pub use scan::{
-    has_audio_extension, scan, ScanError, ScanErrorKind, ScanOptions, ScanResult, ScannedFile,
-    AUDIO_EXTENSIONS,
+    has_audio_extension, scan, ScanError, ScanErrorKind, ScanOptions, ScanResult, AUDIO_EXTENSIONS,
 };
 pub use similar::{similar_artists, similar_tracks, SimilarArtistRow, SimilarTrackRow};
-pub use store::{
+/// The store lives in `sonority-store`: these are the items front ends use with the library.
+pub use sonority_store::{
     ClusterRow, ClusteringData, ClusteringId, ClusteringSummary, FamilyRow, FeatureMatrix,
-    FitSelection, ForgetOutcome, ForgetWithheld, ImportedSelection, SavedClustering, Selection,
-    Store, StoreStatus, StoredModel, TagChange, TagHistoryEntry, TagWrite, TrackAssignment,
-    TrackId, TrackRow, WithheldReason, DB_ENV, SCHEMA_VERSION,
+    FileVersion, FitSelection, ForgetOutcome, ForgetWithheld, ImportedSelection, SavedClustering,
+    Selection, Store, StoreError, StoreStatus, StoredModel, TagChange, TagHistoryEntry, TagWrite,
+    TrackAssignment, TrackId, TrackRow, WithheldReason, DB_ENV, SCHEMA_VERSION,
 };
 
 pub use sonority_cluster::{Algorithm, FamilyCount, KChoice};

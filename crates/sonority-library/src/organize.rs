@@ -8,7 +8,7 @@ use crate::error::{LibraryError, Result};
 use crate::pipeline::{analyze_library, AnalyzeOptions, AnalyzeReport};
 use crate::playlist::{PlaylistOptions, PlaylistReport};
 use crate::progress::ProgressEvent;
-use crate::store::Store;
+use sonority_store::Store;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
 

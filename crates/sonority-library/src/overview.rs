@@ -4,9 +4,9 @@
 
 use crate::clustering::{ClusterMode, ClusterOutcome};
 use crate::error::Result;
-use crate::store::{ClusteringId, Store, TrackRow};
 use serde::Serialize;
 use sonority_cluster::Quality;
+use sonority_store::{ClusteringId, Store, TrackRow};
 use sonority_tags::{one_line, shown};
 use std::collections::HashMap;
 

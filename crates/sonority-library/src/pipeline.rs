@@ -29,13 +29,14 @@
 
 use crate::error::{LibraryError, Result};
 use crate::progress::{FileOutcome, Phase, ProgressEvent};
-use crate::scan::{self, ScanError, ScanErrorKind, ScanOptions, ScanResult, ScannedFile};
-use crate::store::{AnalysisRecord, DeadMark, KnownFile, RecordOutcome, Store};
+use crate::scan::{self, ScanError, ScanErrorKind, ScanOptions, ScanResult};
 use serde::Serialize;
 use sonority_features::{
     analyze_file_with, ffmpeg_available, DecodeWarning, Decoder, Detail, FeatureConfig,
     FeatureError, FeatureLayout, FileAnalysis, SourceInfo, TrackFeatures,
 };
+use sonority_store::FileVersion;
+use sonority_store::{AnalysisRecord, DeadMark, KnownFile, RecordOutcome, Store};
 use sonority_tags::{panic_message, read_tags, sniff_file, Sniffed, TagError, Tags};
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -134,7 +135,7 @@ pub struct AnalyzeReport {
     pub removed: usize,
     /// Set when tracks whose files were not found were kept because the scan found none of
     /// them (an empty or unmounted folder); `force_forget` forgets them.
-    pub forget_withheld: Option<crate::store::ForgetWithheld>,
+    pub forget_withheld: Option<sonority_store::ForgetWithheld>,
     /// Files and folders that could not be scanned or opened (not stored; tried again next
     /// time).
     pub scan_errors: Vec<ScanError>,
@@ -212,7 +213,7 @@ pub fn analyze_library(
         &version,
         options.retry_failed,
     );
-    let forget = store.forget_missing(&scanned, options.force_forget)?;
+    let forget = store.forget_missing(&scanned.seen(), options.force_forget)?;
     let removed = forget.forgotten;
     // Files a run that died was analysing: recorded as failed instead of analysed again
     // (unless retried), since one of them may be what killed it.
@@ -277,7 +278,7 @@ pub fn analyze_library(
 
 /// What to analyse, after comparing the scan with the store.
 struct Plan {
-    to_analyse: Vec<ScannedFile>,
+    to_analyse: Vec<FileVersion>,
     unchanged: usize,
     known_failures: usize,
 }
@@ -315,7 +316,7 @@ impl Plan {
         }
         let dead: HashMap<PathBuf, DeadMark> =
             dead.into_iter().map(|m| (m.path.clone(), m)).collect();
-        let (crashed, keep): (Vec<ScannedFile>, Vec<ScannedFile>) =
+        let (crashed, keep): (Vec<FileVersion>, Vec<FileVersion>) =
             std::mem::take(&mut self.to_analyse)
                 .into_iter()
                 .partition(|f| {
@@ -470,7 +471,7 @@ impl Watch {
 
 /// What every worker reads.
 struct Shared {
-    files: Arc<Vec<ScannedFile>>,
+    files: Arc<Vec<FileVersion>>,
     config: FeatureConfig,
     layout: FeatureLayout,
     watch: Watch,
@@ -552,7 +553,7 @@ impl Workers {
 
 /// The analysing part of a run.
 struct Run<'a> {
-    files: Arc<Vec<ScannedFile>>,
+    files: Arc<Vec<FileVersion>>,
     options: &'a AnalyzeOptions,
     version: &'a str,
     layout: &'a FeatureLayout,
@@ -802,7 +803,7 @@ impl Run<'_> {
 
 /// Analyses one file on a worker thread. Never panics: a panic in a decoder or the tag reader
 /// becomes a failure or a warning.
-fn analyse_one(file: &ScannedFile, config: &FeatureConfig, layout: &FeatureLayout) -> Message {
+fn analyse_one(file: &FileVersion, config: &FeatureConfig, layout: &FeatureLayout) -> Message {
     let path = &file.path;
     let record = |tags: Tags, warnings: Vec<DecodeWarning>, outcome: RecordOutcome| {
         let audio_s = match &outcome {

@@ -9,6 +9,7 @@
 
 use crate::error::{LibraryError, Result};
 use serde::Serialize;
+use sonority_store::{FileVersion, Seen};
 use sonority_tags::FileStamp;
 use std::collections::BTreeMap;
 use std::fs;
@@ -63,18 +64,6 @@ impl Default for ScanOptions {
     }
 }
 
-/// One audio candidate found by the scan.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct ScannedFile {
-    /// Absolute canonical path (symbolic links resolved): the key of the track in the store.
-    pub path: PathBuf,
-    /// Size in bytes.
-    pub size: u64,
-    /// Modification time in nanoseconds since the Unix epoch (negative before 1970, 0 when the
-    /// platform has none).
-    pub mtime_ns: i64,
-}
-
 /// What kind of problem a [`ScanError`] is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -105,7 +94,7 @@ pub struct ScanResult {
     /// The scanned root, canonical.
     pub root: PathBuf,
     /// Audio candidates, sorted by path, each path once.
-    pub files: Vec<ScannedFile>,
+    pub files: Vec<FileVersion>,
     /// What could not be scanned.
     pub errors: Vec<ScanError>,
     /// Files of audio formats that are not decoded, counted by extension (lower case, see
@@ -114,6 +103,15 @@ pub struct ScanResult {
 }
 
 impl ScanResult {
+    /// What the scan saw, as [`sonority_store::Store::forget_missing`] reads it.
+    pub fn seen(&self) -> Seen<'_> {
+        Seen {
+            root: &self.root,
+            files: &self.files,
+            unscanned: self.unscanned_paths(),
+        }
+    }
+
     /// Paths under which the scan may have missed files (unreadable folders and files):
     /// tracks stored under them must not be forgotten. (A loop's content was scanned through
     /// its ancestor, and a broken link has nothing behind it.)
@@ -229,7 +227,7 @@ pub fn scan(
         } else {
             entry.path().to_path_buf()
         };
-        files.push(ScannedFile {
+        files.push(FileVersion {
             path,
             size: metadata.len(),
             mtime_ns: mtime_ns(&metadata),

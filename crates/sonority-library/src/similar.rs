@@ -4,9 +4,9 @@
 
 use crate::error::{LibraryError, Result};
 use crate::latest::LatestClustering;
-use crate::store::{Store, TrackRow};
 use serde::Serialize;
 use sonority_cluster::{FeatureTable, Model};
+use sonority_store::{Store, TrackRow};
 use std::collections::HashMap;
 use std::path::Path;
 

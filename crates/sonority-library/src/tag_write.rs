@@ -20,7 +20,7 @@
 use crate::cluster_tags::{TagOutcome, TagRunOptions};
 use crate::error::Result;
 use crate::failpoint;
-use crate::store::{PendingTagWrite, Store, TagHistoryEntry, TagWriteKind, TagWriteState};
+use sonority_store::{PendingTagWrite, Store, TagHistoryEntry, TagWriteKind, TagWriteState};
 use sonority_tags::{
     apply_with, plan_write, preflight, read_field, FileIdentity, FileStamp, PlannedChange,
     TagError, TagField, WriteOptions,

@@ -6,11 +6,14 @@ mod common;
 use common::*;
 use rusqlite::Connection;
 use sonority_cluster::select_k::KPoint;
-use sonority_cluster::{Dim, FamilyCount, KRule, KSweep, Model, Quality};
+use sonority_cluster::{
+    AgglomerativeParams, AlgorithmParams, Dim, FamilyCount, KRule, KSweep, Model, ModelParams,
+    Quality,
+};
 use sonority_library::{
     Algorithm, ClusterRow, ClusteringData, FamilyRow, FitSelection, KChoice, LatestClustering,
-    LibraryError, Selection, Store, StoredModel, TagChange, TagWrite, TrackAssignment, DB_ENV,
-    SCHEMA_VERSION,
+    LibraryError, Selection, Store, StoreError, StoredModel, TagChange, TagWrite, TrackAssignment,
+    DB_ENV, SCHEMA_VERSION,
 };
 use std::fs;
 
@@ -38,7 +41,7 @@ fn new_database_has_the_current_schema_and_settings() {
     let app: i32 = conn
         .pragma_query_value(None, "application_id", |r| r.get(0))
         .expect("application id");
-    assert_eq!(app, sonority_library::store::APPLICATION_ID);
+    assert_eq!(app, sonority_store::APPLICATION_ID);
     let mut tables: Vec<String> = conn
         .prepare("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name")
         .expect("prepare")
@@ -81,7 +84,7 @@ fn empty_file_is_migrated_from_version_0() {
 /// its rows count as completed tag writes, with no identity, and undo can follow them.
 #[test]
 fn version_2_tag_history_is_migrated() {
-    use sonority_library::store::{TagWriteKind, TagWriteState, MIGRATIONS};
+    use sonority_store::{TagWriteKind, TagWriteState, MIGRATIONS};
     let lib = Library::new();
     fs::create_dir_all(lib.db.parent().expect("parent")).expect("mkdir");
     {
@@ -89,12 +92,8 @@ fn version_2_tag_history_is_migrated() {
         for sql in &MIGRATIONS[..2] {
             conn.execute_batch(sql).expect("old migration");
         }
-        conn.pragma_update(
-            None,
-            "application_id",
-            sonority_library::store::APPLICATION_ID,
-        )
-        .expect("app id");
+        conn.pragma_update(None, "application_id", sonority_store::APPLICATION_ID)
+            .expect("app id");
         conn.pragma_update(None, "user_version", 2)
             .expect("version");
         conn.execute_batch(
@@ -133,7 +132,7 @@ fn version_2_tag_history_is_migrated() {
 /// done (or abandoned); an undo's rows are marked undone only once the undo is complete.
 #[test]
 fn pending_tag_writes_are_completed_or_abandoned() {
-    use sonority_library::store::{PendingTagWrite, TagWriteKind, TagWriteState};
+    use sonority_store::{PendingTagWrite, TagWriteKind, TagWriteState};
     let lib = Library::new();
     let mut store = lib.store();
     let write = |kind, previous: &str, new: &str, undoes: Vec<i64>| PendingTagWrite {
@@ -219,7 +218,6 @@ fn version_3_library_gains_the_in_progress_marks() {
     }
     let store = lib.store();
     assert_eq!(store.schema_version().expect("version"), SCHEMA_VERSION);
-    assert_eq!(SCHEMA_VERSION, 4);
     assert_eq!(store.status().expect("status").tracks, 12);
     drop(store);
     let conn = Connection::open(&lib.db).expect("sqlite");
@@ -229,6 +227,59 @@ fn version_3_library_gains_the_in_progress_marks() {
         })
         .expect("the table exists");
     assert_eq!(marks, 0);
+}
+
+#[test]
+fn version_4_clusterings_get_the_algorithm_names_people_type() {
+    let lib = Library::new();
+    lib.copy("synthetic", "", |n| n.starts_with("chord"));
+    let mut store = lib.store();
+    run(&mut store, &lib.root, &options());
+    let ids: Vec<i64> = store
+        .tracks()
+        .expect("tracks")
+        .iter()
+        .map(|t| t.id)
+        .collect();
+    // Four clusterings as version 4 named them; the params say which linkage was used.
+    let mut saved = Vec::new();
+    for linkage in ["ward", "ward", "average", "ward"] {
+        let mut data = clustering(&ids);
+        data.params = ModelParams::new(AlgorithmParams::Agglomerative(AgglomerativeParams {
+            k: 2,
+            linkage: serde_json::from_value(serde_json::Value::from(linkage)).expect("linkage"),
+        }));
+        saved.push(store.save_clustering(&data).expect("save"));
+    }
+    drop(store);
+    {
+        let conn = Connection::open(&lib.db).expect("sqlite");
+        for (id, old) in saved.iter().zip([
+            "gaussian_mixture",
+            "agglomerative",
+            "agglomerative",
+            "kmeans",
+        ]) {
+            conn.execute(
+                "UPDATE clusterings SET algorithm = ?1 WHERE id = ?2",
+                rusqlite::params![old, id],
+            )
+            .expect("old name");
+        }
+        conn.pragma_update(None, "user_version", 4)
+            .expect("downgrade");
+    }
+    let store = lib.store();
+    assert_eq!(store.schema_version().expect("version"), SCHEMA_VERSION);
+    let names: Vec<String> = store
+        .clusterings()
+        .expect("list")
+        .into_iter()
+        .map(|c| c.algorithm)
+        .collect();
+    // A non-Ward agglomerative keeps its generic name; the others take the names of
+    // `--algorithm`.
+    assert_eq!(names, ["gmm", "ward", "agglomerative", "kmeans"]);
 }
 
 #[test]
@@ -242,7 +293,7 @@ fn newer_schema_is_refused() {
     }
     let err = Store::open(&lib.db).expect_err("newer schema");
     assert!(
-        matches!(err, LibraryError::SchemaTooNew { found, supported, .. }
+        matches!(err, StoreError::SchemaTooNew { found, supported, .. }
             if found == SCHEMA_VERSION + 7 && supported == SCHEMA_VERSION),
         "{err:?}"
     );
@@ -262,7 +313,7 @@ fn another_programs_database_is_refused_untouched() {
     }
     let before = fs::read(&lib.db).expect("read");
     let err = Store::open(&lib.db).expect_err("foreign");
-    assert!(matches!(err, LibraryError::Foreign { .. }), "{err:?}");
+    assert!(matches!(err, StoreError::Foreign { .. }), "{err:?}");
     assert!(err.to_string().contains("not a sonority library"));
     assert_eq!(fs::read(&lib.db).expect("read"), before, "left untouched");
 }
@@ -274,7 +325,7 @@ fn corrupt_database_gives_a_clear_error() {
     let garbage: Vec<u8> = (0..8192u32).map(|i| (i * 7919 % 251) as u8).collect();
     fs::write(&lib.db, &garbage).expect("write");
     let err = Store::open(&lib.db).expect_err("garbage");
-    assert!(matches!(err, LibraryError::Corrupt { .. }), "{err:?}");
+    assert!(matches!(err, StoreError::Corrupt { .. }), "{err:?}");
     let message = err.to_string();
     assert!(
         message.contains("damaged or is not an SQLite database"),
@@ -295,12 +346,12 @@ fn corrupt_database_gives_a_clear_error() {
     }
     fs::write(&lib.db, &bytes[..bytes.len() / 2]).expect("truncate");
     match Store::open(&lib.db) {
-        Err(e) => assert!(matches!(e, LibraryError::Corrupt { .. }), "{e:?}"),
+        Err(e) => assert!(matches!(e, StoreError::Corrupt { .. }), "{e:?}"),
         Ok(store) => {
             let result = store.tracks().and_then(|_| store.features_table("x"));
             let result = result.and_then(|_| store.status());
             if let Err(e) = result {
-                assert!(matches!(e, LibraryError::Corrupt { .. }), "{e:?}");
+                assert!(matches!(e, StoreError::Corrupt { .. }), "{e:?}");
             }
         }
     }
@@ -321,7 +372,10 @@ fn read_only_database_gives_a_clear_error() {
     let err =
         sonority_library::analyze_library(&mut store, &lib.root, &options(), &mut |_| {}, &cancel)
             .expect_err("read-only");
-    assert!(matches!(err, LibraryError::ReadOnly { .. }), "{err:?}");
+    assert!(
+        matches!(err, LibraryError::Store(StoreError::ReadOnly { .. })),
+        "{err:?}"
+    );
     assert!(err.to_string().contains("is read-only"), "{err}");
     drop(store);
 
@@ -353,7 +407,7 @@ fn unwritable_database_file_is_refused_as_read_only() {
     let err = Store::open(&lib.db);
     fs::set_permissions(dir, fs::Permissions::from_mode(0o755)).expect("chmod");
     let err = err.expect_err("read-only file");
-    assert!(matches!(err, LibraryError::ReadOnly { .. }), "{err:?}");
+    assert!(matches!(err, StoreError::ReadOnly { .. }), "{err:?}");
     assert!(err.to_string().contains("is read-only"), "{err}");
 }
 
@@ -500,7 +554,7 @@ fn clusterings_round_trip_and_follow_forgotten_tracks() {
     bad.clusters[1].centroid[0] = f64::NAN;
     assert!(matches!(
         store.save_clustering(&bad),
-        Err(LibraryError::NonFiniteCentroid(1))
+        Err(StoreError::NonFiniteCentroid(1))
     ));
     assert_eq!(store.clusterings().expect("list").len(), 2);
 
@@ -550,7 +604,7 @@ fn a_model_this_build_cannot_read_is_reported_not_lost() {
         Ok(_) => panic!("a clustering without a readable model loaded"),
     };
     assert!(
-        matches!(err, LibraryError::UnreadableModel { clustering, .. } if clustering == id),
+        matches!(err, LibraryError::Store(StoreError::UnreadableModel { clustering, .. }) if clustering == id),
         "{err:?}"
     );
     assert!(err.to_string().contains("--recluster"), "{err}");
@@ -631,7 +685,7 @@ fn tag_writes_are_recorded_and_keep_the_track_up_to_date() {
     unknown.track = 12345;
     assert!(matches!(
         store.record_tag_write(&unknown),
-        Err(LibraryError::UnknownTrack(12345))
+        Err(StoreError::UnknownTrack(12345))
     ));
     fs::remove_file(&path).expect("rm");
     run(&mut store, &lib.root, &options());

@@ -4,7 +4,7 @@
 use pyo3::prelude::*;
 use sonority_cluster::ClusterError;
 use sonority_features::FeatureError;
-use sonority_library::LibraryError;
+use sonority_library::{LibraryError, StoreError};
 use std::path::Path;
 
 /// An instance of the exception class `class` of `sonority._errors` with this message and path.
@@ -51,16 +51,8 @@ pub fn library_error(py: Python<'_>, e: &LibraryError) -> PyErr {
             ("ReadError", Some(path))
         }
         LibraryError::Parquet { path, .. } => ("SonorityError", Some(path)),
-        LibraryError::Database { path, .. }
-        | LibraryError::Corrupt { path, .. }
-        | LibraryError::ReadOnly { path, .. }
-        | LibraryError::Busy { path, .. }
-        | LibraryError::Foreign { path }
-        | LibraryError::InvalidData { path, .. } => ("DatabaseError", Some(path)),
-        LibraryError::SchemaTooNew { path, .. } => ("SchemaVersionError", Some(path)),
-        LibraryError::NoDataDir | LibraryError::LayoutMismatch { .. } => ("DatabaseError", None),
+        LibraryError::Store(s) => return store_error(py, s),
         LibraryError::NotAudio { path, .. } => ("UnsupportedFormatError", Some(path)),
-        LibraryError::UnknownTrack(_) => ("TrackNotFoundError", None),
         LibraryError::Feature(f) => return feature_error(py, f),
         LibraryError::Cluster(c) => return cluster_error(py, c),
         LibraryError::UnknownDims(_)
@@ -68,10 +60,8 @@ pub fn library_error(py: Python<'_>, e: &LibraryError) -> PyErr {
         | LibraryError::NothingAnalysed
         | LibraryError::TooFewTracks { .. }
         | LibraryError::StaleClustering { .. }
-        | LibraryError::UnreadableModel { .. }
         | LibraryError::ImportedForOtherAnalysis { .. }
-        | LibraryError::CannotExtend(_)
-        | LibraryError::NonFiniteCentroid(_) => ("ModelError", None),
+        | LibraryError::CannotExtend(_) => ("ModelError", None),
         LibraryError::NotInLibrary(path) => ("TrackNotFoundError", Some(path)),
         LibraryError::UnknownArtist(_) => ("TrackNotFoundError", None),
         LibraryError::NotAnalysed { path, .. } => ("DecodeError", Some(path)),
@@ -86,6 +76,27 @@ pub fn library_error(py: Python<'_>, e: &LibraryError) -> PyErr {
         | LibraryError::ThreadPool(_)
         | LibraryError::Playlist(_)
         | LibraryError::Draw { .. } => ("SonorityError", None),
+    };
+    raise(py, class, e.to_string(), path)
+}
+
+/// The exception for an error of a library's database.
+pub fn store_error(py: Python<'_>, e: &StoreError) -> PyErr {
+    let (class, path): (&str, Option<&Path>) = match e {
+        StoreError::Io { path, .. } => ("ReadError", Some(path)),
+        StoreError::Database { path, .. }
+        | StoreError::Corrupt { path, .. }
+        | StoreError::ReadOnly { path, .. }
+        | StoreError::Busy { path, .. }
+        | StoreError::Foreign { path }
+        | StoreError::InvalidData { path, .. } => ("DatabaseError", Some(path)),
+        StoreError::SchemaTooNew { path, .. } => ("SchemaVersionError", Some(path)),
+        StoreError::NoDataDir | StoreError::LayoutMismatch { .. } => ("DatabaseError", None),
+        StoreError::UnknownTrack(_) => ("TrackNotFoundError", None),
+        StoreError::UnreadableModel { .. } | StoreError::NonFiniteCentroid(_) => {
+            ("ModelError", None)
+        }
+        StoreError::Serialize { .. } => ("SonorityError", None),
     };
     raise(py, class, e.to_string(), path)
 }

@@ -1,16 +1,16 @@
 //! `Library` (an existing sonority database, read as columns) and `Model` (a clustering model:
 //! loaded from a library, or built from centroids fitted elsewhere and saved into one).
 
-use crate::errors::{cluster_error, library_error, raise};
+use crate::errors::{cluster_error, library_error, raise, store_error};
 use numpy::{IntoPyArray, PyReadonlyArray2};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 use sonority_cluster::{Dim, FeatureTable};
 use sonority_features::FeatureConfig;
-use sonority_library::store::SavedClustering;
 use sonority_library::{
     layout_dims, model_from_centroids, save_imported_model, similar_tracks, Store, TrackRow,
 };
+use sonority_store::SavedClustering;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
@@ -29,7 +29,7 @@ fn open_existing(py: Python<'_>, path: &Path) -> PyResult<Store> {
             Some(path),
         ));
     }
-    Store::open(path).map_err(|e| library_error(py, &e))
+    Store::open(path).map_err(|e| store_error(py, &e))
 }
 
 /// The model of a saved clustering (a `DatabaseError` naming the database when this build
@@ -67,7 +67,7 @@ impl Library {
     fn latest(&self, py: Python<'_>) -> PyResult<Option<SavedClustering>> {
         self.store()
             .latest_clustering()
-            .map_err(|e| library_error(py, &e))
+            .map_err(|e| store_error(py, &e))
     }
 }
 
@@ -119,7 +119,7 @@ impl Library {
 
     /// Every track (analysed or failed) as columns.
     fn tracks<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        let tracks = self.store().tracks().map_err(|e| library_error(py, &e))?;
+        let tracks = self.store().tracks().map_err(|e| store_error(py, &e))?;
         track_columns(py, &tracks)
     }
 
@@ -133,7 +133,7 @@ impl Library {
         let matrix = self
             .store()
             .features_table(&version)
-            .map_err(|e| library_error(py, &e))?;
+            .map_err(|e| store_error(py, &e))?;
         let out = PyDict::new(py);
         let (tracks, dims, values) = match matrix {
             Some(m) => {
@@ -209,7 +209,7 @@ impl Library {
     /// "cluster_name", "family_id", "family_name", "distance".
     fn playlists<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         let saved = self.latest(py)?;
-        let tracks = self.store().tracks().map_err(|e| library_error(py, &e))?;
+        let tracks = self.store().tracks().map_err(|e| store_error(py, &e))?;
         let path_of: HashMap<i64, String> = tracks
             .into_iter()
             .map(|t| (t.id, t.path.to_string_lossy().into_owned()))
@@ -285,9 +285,9 @@ impl Library {
             Ok(id) => {
                 store
                     .track(id)
-                    .map_err(|e| library_error(py, &e))?
+                    .map_err(|e| store_error(py, &e))?
                     .ok_or_else(|| {
-                        library_error(py, &sonority_library::LibraryError::UnknownTrack(id))
+                        store_error(py, &sonority_library::StoreError::UnknownTrack(id))
                     })?
                     .path
             }
@@ -353,7 +353,7 @@ impl Model {
         let store = open_existing(py, &path)?;
         let saved = store
             .latest_clustering()
-            .map_err(|e| library_error(py, &e))?
+            .map_err(|e| store_error(py, &e))?
             .ok_or_else(|| library_error(py, &sonority_library::LibraryError::NoClustering))?;
         saved_model(py, &store, &saved)
     }
@@ -386,7 +386,7 @@ impl Model {
     /// Saves the model into the database at `path` (created if missing) as the library's
     /// current clustering, marked as imported; returns the clustering's id.
     fn save(&self, py: Python<'_>, path: PathBuf) -> PyResult<i64> {
-        let mut store = Store::open(&path).map_err(|e| library_error(py, &e))?;
+        let mut store = Store::open(&path).map_err(|e| store_error(py, &e))?;
         save_imported_model(&mut store, &self.inner, &FeatureConfig::default())
             .map_err(|e| library_error(py, &e))
     }

@@ -17,11 +17,11 @@ use crate::dim_words::DIM_WORDS;
 use crate::error::{LibraryError, Result};
 use crate::files::{file_url, relative_path, url_path};
 use crate::similar::ArtistSpace;
-use crate::store::{
+use sonority_cluster::{KSweep, Model, Quality};
+use sonority_store::{
     ClusteringData, FamilyRow, FeatureMatrix, SavedClustering, Store, StoredModel, TrackId,
     TrackRow,
 };
-use sonority_cluster::{KSweep, Model, Quality};
 use std::collections::HashMap;
 use std::path::Path;
 
@@ -576,7 +576,7 @@ pub(super) fn audio_src(path: &Path, links: &AudioLinks) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::Selection;
+    use sonority_store::Selection;
     use std::path::PathBuf;
 
     #[test]
@@ -611,9 +611,8 @@ mod tests {
     #[test]
     #[ignore = "a benchmark: fills a 20,000-track store"]
     fn collect_20k() {
-        use crate::scan::ScannedFile;
-        use crate::store::{AnalysisRecord, ClusterRow, RecordOutcome, TrackAssignment};
         use sonority_features::{FeatureConfig, FeatureLayout, SourceInfo};
+        use sonority_store::{AnalysisRecord, ClusterRow, RecordOutcome, TrackAssignment};
         use sonority_tags::Tags;
 
         let n = 20_000;
@@ -633,7 +632,7 @@ mod tests {
                 .map(|i| {
                     let i = chunk * 1000 + i;
                     AnalysisRecord {
-                        file: ScannedFile {
+                        file: sonority_store::FileVersion {
                             path: PathBuf::from(format!(
                                 "/music/artist {}/track {i}.flac",
                                 i % 300
@@ -673,7 +672,7 @@ mod tests {
         let data = ClusteringData {
             algorithm: "kmeans".into(),
             analysis_version: version.clone(),
-            selection: Selection::Imported(crate::store::ImportedSelection::new(Vec::new())),
+            selection: Selection::Imported(sonority_store::ImportedSelection::new(Vec::new())),
             params: sonority_cluster::ModelParams::new(sonority_cluster::AlgorithmParams::KMeans(
                 sonority_cluster::KMeansParams::new(k),
             )),

@@ -2,10 +2,10 @@
 //! the HTML page embeds it as JSON, and the SVG pictures are drawn from it.
 
 use super::words::WordExplanation;
-use crate::store::{FeatureMatrix, Selection, TrackId};
 use serde::{Deserialize, Serialize};
 use sonority_cluster::Model;
 use sonority_cluster::{KRule, ModelParams};
+use sonority_store::{FeatureMatrix, Selection, TrackId};
 use std::path::PathBuf;
 
 /// Everything the report shows. Build it from a store with [`super::collect_report`], or by

@@ -6,9 +6,9 @@ use super::data::{Heatmap, Measured, ReportCluster, ReportFamily, TopFeature};
 use super::words::{self, DimStat};
 use crate::clustering::{duration_log, DURATION_DIM};
 use crate::dim_words::DIM_WORDS;
-use crate::store::FeatureMatrix;
 use sonority_cluster::describe::word_for;
 use sonority_cluster::Model;
+use sonority_store::FeatureMatrix;
 use std::collections::HashMap;
 
 /// z-scores of the clusters on the dims they were clustered on.

@@ -3,8 +3,8 @@
 
 use super::data::{MapInfo, Measured};
 use super::MapProjection;
-use crate::store::FeatureMatrix;
 use sonority_cluster::{pca_2d, Fit, Model, ScalerParams, TsneParams};
+use sonority_store::FeatureMatrix;
 
 /// The map method of positions saved with the clustering.
 const STORED: &str = "positions saved with the clustering";

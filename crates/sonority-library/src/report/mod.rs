@@ -71,7 +71,7 @@ pub use words::{
 };
 
 use crate::error::{LibraryError, Result};
-use crate::store::Store;
+use sonority_store::Store;
 use std::path::{Path, PathBuf};
 
 /// Where the map's points come from.

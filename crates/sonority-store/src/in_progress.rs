@@ -7,23 +7,24 @@
 use super::paths::{SqlPath, StoredPath};
 use super::{map_db_error, now_s, Store};
 use crate::error::Result;
-use crate::scan::ScannedFile;
+use crate::file::FileVersion;
 use rusqlite::{params, Connection};
 use std::path::{Path, PathBuf};
 
 /// A file that was being analysed by a process that is gone.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct DeadMark {
+pub struct DeadMark {
     /// The file.
     pub path: PathBuf,
-    /// Its size and mtime when that run started it.
+    /// Its size when that run started it.
     pub size: u64,
+    /// Its modification time when that run started it (ns since the epoch).
     pub mtime_ns: i64,
 }
 
 impl Store {
     /// Marks `file` as being analysed by this process, durably (committed) before returning.
-    pub(crate) fn mark_in_progress(&mut self, file: &ScannedFile) -> Result<()> {
+    pub fn mark_in_progress(&mut self, file: &FileVersion) -> Result<()> {
         self.conn
             .execute(
                 "INSERT OR REPLACE INTO analysis_in_progress (path, size, mtime_ns, pid, \
@@ -42,7 +43,7 @@ impl Store {
 
     /// Removes the marks of `paths` (files this process is done with, or left without a
     /// result after a cancel), committed before returning.
-    pub(crate) fn clear_in_progress<'a>(
+    pub fn clear_in_progress<'a>(
         &mut self,
         paths: impl IntoIterator<Item = &'a Path>,
     ) -> Result<()> {
@@ -62,7 +63,7 @@ impl Store {
 
     /// Takes (removes and returns) the marks left by processes that are no longer running.
     /// Marks of this process and of another live process (a run in progress) stay.
-    pub(crate) fn take_dead_marks(&mut self) -> Result<Vec<DeadMark>> {
+    pub fn take_dead_marks(&mut self) -> Result<Vec<DeadMark>> {
         let db = self.path.clone();
         let err = |e| map_db_error(&db, e);
         let own = std::process::id();

@@ -6,7 +6,7 @@
 //! releases the lock when the process ends, however it ends; the file itself stays.
 
 use super::Store;
-use crate::error::{LibraryError, Result};
+use crate::error::{Result, StoreError};
 use std::fs::{File, OpenOptions, TryLockError};
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
@@ -26,7 +26,7 @@ pub fn lock_path(db: &Path) -> PathBuf {
 
 impl Store {
     /// Takes the library's writer lock for `command` (e.g. "sonority analyze /music"), or
-    /// fails with [`LibraryError::Busy`] naming the process that holds it. A file system that
+    /// fails with [`StoreError::Busy`] naming the process that holds it. A file system that
     /// does not support locks gives a lock that holds nothing (SQLite's own locking still
     /// keeps the database consistent).
     pub fn lock_for_writing(&self, command: &str) -> Result<WriterLock> {
@@ -34,7 +34,7 @@ impl Store {
             return Ok(WriterLock { _file: None });
         }
         let path = lock_path(&self.path);
-        let io = |source| LibraryError::Io {
+        let io = |source| StoreError::Io {
             path: path.clone(),
             source,
         };
@@ -63,7 +63,7 @@ impl Store {
                 let mut holder = String::new();
                 let _ = file.read_to_string(&mut holder);
                 let holder = holder.trim();
-                Err(LibraryError::Busy {
+                Err(StoreError::Busy {
                     path: self.path.clone(),
                     holder: if holder.is_empty() {
                         "another sonority process".to_string()

@@ -11,7 +11,7 @@ pub const APPLICATION_ID: i32 = 0x736F_6E6F;
 
 /// The migrations, in order: `MIGRATIONS[i]` brings version `i` to `i + 1`. Never edit one
 /// that has shipped; append a new one.
-pub const MIGRATIONS: &[&str] = &[V1, V2, V3, V4_IN_PROGRESS];
+pub const MIGRATIONS: &[&str] = &[V1, V2, V3, V4_IN_PROGRESS, V5_ALGORITHM_NAMES];
 
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
@@ -150,4 +150,15 @@ CREATE TABLE analysis_in_progress (
     pid        INTEGER NOT NULL,  -- the process analysing it
     started_at INTEGER NOT NULL   -- Unix seconds
 );
+"#;
+
+/// Version 5: one name per algorithm, the one people type (`--algorithm`) and `status` shows.
+/// Clusterings saved before called the Gaussian mixture `gaussian_mixture` and Ward's
+/// agglomerative clustering `agglomerative` in the `algorithm` column (their params and models
+/// keep their own serde tags, which did not change).
+const V5_ALGORITHM_NAMES: &str = r#"
+UPDATE clusterings SET algorithm = 'gmm' WHERE algorithm = 'gaussian_mixture';
+UPDATE clusterings SET algorithm = 'ward'
+    WHERE algorithm = 'agglomerative'
+      AND json_extract(params, '$.algorithm.linkage') = 'ward';
 "#;

@@ -3,17 +3,17 @@
 
 use super::paths::SqlPath;
 use super::{encode_vector, invalid_data, map_db_error, now_s, Store};
-use crate::error::{LibraryError, Result};
-use crate::scan::ScannedFile;
+use crate::error::{Result, StoreError};
+use crate::file::FileVersion;
 use rusqlite::{params, OptionalExtension, TransactionBehavior};
 use sonority_features::{DecodeWarning, Decoder, FeatureLayout, SourceInfo};
 use sonority_tags::Tags;
 
 /// The result of analysing one file, as the pipeline hands it to the writer.
 #[derive(Debug, Clone)]
-pub(crate) struct AnalysisRecord {
+pub struct AnalysisRecord {
     /// The file as scanned (its size and mtime are what the next run compares).
-    pub file: ScannedFile,
+    pub file: FileVersion,
     /// Its tags (empty when unreadable; the problem is then in `warnings`).
     pub tags: Tags,
     /// Decoder and tag warnings.
@@ -24,26 +24,27 @@ pub(crate) struct AnalysisRecord {
 
 /// How the analysis of one file ended.
 #[derive(Debug, Clone)]
-pub(crate) enum RecordOutcome {
+pub enum RecordOutcome {
     /// Analysed: what the file holds and its feature vector in the run's layout.
     Analysed {
+        /// What the file holds (codec, rate, channels, duration).
         source: SourceInfo,
+        /// Its feature vector.
         values: Vec<f64>,
     },
     /// Failed, with the message to store.
-    Failed { reason: String },
+    Failed {
+        /// Why.
+        reason: String,
+    },
 }
 
 impl Store {
     /// The id of the stored layout of `analysis_version`, storing `layout` if it is new.
     ///
-    /// Errors with [`LibraryError::LayoutMismatch`] if a different layout is stored for the
+    /// Errors with [`StoreError::LayoutMismatch`] if a different layout is stored for the
     /// same version.
-    pub(crate) fn layout_id(
-        &mut self,
-        analysis_version: &str,
-        layout: &FeatureLayout,
-    ) -> Result<i64> {
+    pub fn layout_id(&mut self, analysis_version: &str, layout: &FeatureLayout) -> Result<i64> {
         let path = self.path.clone();
         let err = |e| map_db_error(&path, e);
         let json = serde_json::to_string(layout).map_err(|e| self.invalid("feature layout", e))?;
@@ -64,7 +65,7 @@ impl Store {
                 let stored: FeatureLayout = serde_json::from_str(&stored)
                     .map_err(|e| invalid_data(&path, "feature layout", e))?;
                 if stored != *layout {
-                    return Err(LibraryError::LayoutMismatch {
+                    return Err(StoreError::LayoutMismatch {
                         analysis_version: analysis_version.to_string(),
                     });
                 }
@@ -86,7 +87,7 @@ impl Store {
     /// Stores a batch of results in one transaction: each track row is inserted or updated
     /// (keeping its id) together with its feature vector, or with its features removed when
     /// the analysis failed.
-    pub(crate) fn write_batch(
+    pub fn write_batch(
         &mut self,
         analysis_version: &str,
         layout_id: i64,

@@ -1,4 +1,15 @@
-//! The SQLite store: tracks, their features and analysis errors, clusterings and tag history.
+//! # sonority-store
+//!
+//! The SQLite store of a sonority library: tracks, their features and analysis errors,
+//! clusterings (typed: [`ClusteringData`]) and the tag history. It knows no scanning, decoding
+//! or clustering algorithm: callers hand it [`FileVersion`]s, feature vectors and fitted
+//! models, and get typed rows back.
+//!
+//! Module map: `lib.rs` (opening, configuration, tracks, the feature matrix, forgetting),
+//! `schema.rs` (the versioned schema and its migrations), `write.rs` (an analysis batch in one
+//! transaction), `in_progress.rs` (marks of the files being analysed), `clusterings.rs`,
+//! `tag_history.rs` (the write-ahead record of tag writes), `lock.rs` (one writer at a time),
+//! `paths.rs` (paths as TEXT or, when not UTF-8, as BLOB), `file.rs`, `error.rs`.
 //!
 //! One file holds a whole library (several scanned roots may share it). It is opened in WAL
 //! mode with `synchronous=NORMAL`, foreign keys on and a busy timeout, so a reader (`sonority
@@ -9,7 +20,11 @@
 //! second process waits for the lock (the busy timeout) instead of failing with
 //! SQLITE_BUSY_SNAPSHOT. The schema is versioned and migrated in order ([`SCHEMA_VERSION`]).
 
+#![warn(missing_docs)]
+
 mod clusterings;
+mod error;
+mod file;
 mod in_progress;
 mod lock;
 mod paths;
@@ -21,16 +36,16 @@ pub use clusterings::{
     ClusterRow, ClusteringData, ClusteringId, ClusteringSummary, FamilyRow, FitSelection,
     ImportedSelection, SavedClustering, Selection, StoredModel, TrackAssignment,
 };
-pub(crate) use in_progress::DeadMark;
+pub use error::{Result, StoreError};
+pub use file::{now_s, FileVersion, Seen};
+pub use in_progress::DeadMark;
 pub use lock::{lock_path, WriterLock};
 pub use schema::{APPLICATION_ID, MIGRATIONS, SCHEMA_VERSION};
 pub use tag_history::{
     PendingTagWrite, TagChange, TagHistoryEntry, TagWrite, TagWriteKind, TagWriteState,
 };
-pub(crate) use write::{AnalysisRecord, RecordOutcome};
+pub use write::{AnalysisRecord, RecordOutcome};
 
-use crate::error::{LibraryError, Result};
-use crate::scan::ScanResult;
 use paths::{SqlPath, StoredPath};
 use rusqlite::{
     ffi::ErrorCode, Connection, OpenFlags, OptionalExtension, Row, TransactionBehavior, MAIN_DB,
@@ -159,11 +174,16 @@ pub enum WithheldReason {
 
 /// What the store knows of a file, to decide whether to analyse it again.
 #[derive(Debug, Clone)]
-pub(crate) struct KnownFile {
+pub struct KnownFile {
+    /// Size when last analysed.
     pub size: u64,
+    /// Modification time when last analysed (ns since the epoch).
     pub mtime_ns: i64,
+    /// The analysis version it was analysed with.
     pub analysis_version: String,
+    /// Whether its analysis failed.
     pub failed: bool,
+    /// Whether features of that version are stored for it.
     pub has_features: bool,
 }
 
@@ -184,19 +204,19 @@ impl Store {
         }
         dirs::data_dir()
             .map(|d| d.join("sonority").join("library.db"))
-            .ok_or(LibraryError::NoDataDir)
+            .ok_or(StoreError::NoDataDir)
     }
 
     /// Opens the library at `path` for reading and writing, creating the file and its parent
     /// folders if needed, and migrating an older schema.
     ///
-    /// Errors: [`LibraryError::Corrupt`] for a damaged file or one that is not SQLite,
-    /// [`LibraryError::Foreign`] for another program's database, [`LibraryError::SchemaTooNew`]
-    /// for a database of a newer sonority, [`LibraryError::ReadOnly`] when it cannot be
+    /// Errors: [`StoreError::Corrupt`] for a damaged file or one that is not SQLite,
+    /// [`StoreError::Foreign`] for another program's database, [`StoreError::SchemaTooNew`]
+    /// for a database of a newer sonority, [`StoreError::ReadOnly`] when it cannot be
     /// written.
     pub fn open(path: &Path) -> Result<Self> {
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
-            std::fs::create_dir_all(parent).map_err(|source| LibraryError::Io {
+            std::fs::create_dir_all(parent).map_err(|source| StoreError::Io {
                 path: parent.to_path_buf(),
                 source,
             })?;
@@ -212,7 +232,7 @@ impl Store {
 
     /// Opens an existing library read-only (for status, listing and exports when the file is
     /// not writable). Its schema must be the current one; writes fail with
-    /// [`LibraryError::ReadOnly`].
+    /// [`StoreError::ReadOnly`].
     pub fn open_read_only(path: &Path) -> Result<Self> {
         let flags = OpenFlags::SQLITE_OPEN_READ_ONLY
             | OpenFlags::SQLITE_OPEN_URI
@@ -240,8 +260,8 @@ impl Store {
         &self.path
     }
 
-    /// Maps an SQLite error to a [`LibraryError`] naming this database.
-    pub(crate) fn db_error(&self, e: rusqlite::Error) -> LibraryError {
+    /// Maps an SQLite error to a [`StoreError`] naming this database.
+    pub(crate) fn db_error(&self, e: rusqlite::Error) -> StoreError {
         map_db_error(&self.path, e)
     }
 
@@ -264,12 +284,12 @@ impl Store {
             .map_err(|e| self.db_error(e))?;
         let ours = app_id == APPLICATION_ID || (app_id == 0 && version == 0 && !has_tables);
         if !ours {
-            return Err(LibraryError::Foreign {
+            return Err(StoreError::Foreign {
                 path: self.path.clone(),
             });
         }
         if version > SCHEMA_VERSION {
-            return Err(LibraryError::SchemaTooNew {
+            return Err(StoreError::SchemaTooNew {
                 path: self.path.clone(),
                 found: version,
                 supported: SCHEMA_VERSION,
@@ -280,7 +300,7 @@ impl Store {
             .map_err(|e| self.db_error(e))?;
         if !writable {
             if version < SCHEMA_VERSION {
-                return Err(LibraryError::ReadOnly {
+                return Err(StoreError::ReadOnly {
                     path: self.path.clone(),
                     detail: format!(
                         "its schema version {version} needs an upgrade to {SCHEMA_VERSION}; \
@@ -295,7 +315,7 @@ impl Store {
             .is_readonly(MAIN_DB)
             .map_err(|e| self.db_error(e))?
         {
-            return Err(LibraryError::ReadOnly {
+            return Err(StoreError::ReadOnly {
                 path: self.path.clone(),
                 detail: "the file or its folder is not writable".into(),
             });
@@ -352,7 +372,7 @@ impl Store {
         Ok(self.query_tracks("WHERE t.id = ?1", [id])?.pop())
     }
 
-    /// The track stored for `path` (give the canonical path, as [`crate::scan()`] reports it).
+    /// The track stored for `path` (give the canonical path, as a scan reports it).
     pub fn track_by_path(&self, path: &Path) -> Result<Option<TrackRow>> {
         Ok(self
             .query_tracks("WHERE t.path = ?1", [SqlPath(path)])?
@@ -465,7 +485,7 @@ impl Store {
         }))
     }
 
-    /// Forgets the tracks stored under `scan.root` whose file the scan did not find (their
+    /// Forgets the tracks stored under `seen.root` whose file the scan did not find (their
     /// features and cluster assignments go with them; tag history keeps their path). Tracks
     /// outside the root, and those under a folder the scan could not read, are kept.
     ///
@@ -473,9 +493,9 @@ impl Store {
     /// mount point of a drive that is not mounted; or a folder whose every known file is
     /// gone) forgets nothing unless `force`: the outcome says so, and why, and the caller
     /// tells the user how to force it if they really removed everything.
-    pub fn forget_missing(&mut self, scan: &ScanResult, force: bool) -> Result<ForgetOutcome> {
-        let present: HashSet<&Path> = scan.files.iter().map(|f| f.path.as_path()).collect();
-        let shielded = scan.unscanned_paths();
+    pub fn forget_missing(&mut self, seen: &Seen<'_>, force: bool) -> Result<ForgetOutcome> {
+        let present: HashSet<&Path> = seen.files.iter().map(|f| f.path.as_path()).collect();
+        let shielded = &seen.unscanned;
         let (known, doomed): (usize, Vec<TrackId>) = {
             let mut stmt = self
                 .conn
@@ -490,7 +510,7 @@ impl Store {
             let mut doomed = Vec::new();
             for row in rows {
                 let (id, StoredPath(path)) = row.map_err(|e| self.db_error(e))?;
-                if !path.starts_with(&scan.root) {
+                if !path.starts_with(seen.root) {
                     continue;
                 }
                 known += 1;
@@ -507,7 +527,7 @@ impl Store {
                 forgotten: 0,
                 withheld: Some(ForgetWithheld {
                     missing: doomed.len(),
-                    reason: if scan.files.is_empty() {
+                    reason: if seen.files.is_empty() {
                         WithheldReason::EmptyRoot
                     } else {
                         WithheldReason::NoneFound
@@ -540,7 +560,7 @@ impl Store {
     }
 
     /// What the store knows of every file, keyed by path.
-    pub(crate) fn known_files(&self) -> Result<HashMap<PathBuf, KnownFile>> {
+    pub fn known_files(&self) -> Result<HashMap<PathBuf, KnownFile>> {
         let err = |e| self.db_error(e);
         let mut stmt = self
             .conn
@@ -569,36 +589,32 @@ impl Store {
             .map_err(err)
     }
 
-    fn invalid(&self, what: &str, detail: impl std::fmt::Display) -> LibraryError {
+    fn invalid(&self, what: &str, detail: impl std::fmt::Display) -> StoreError {
         invalid_data(&self.path, what, detail)
     }
 }
 
-/// [`LibraryError::InvalidData`] for the database at `path`.
-pub(crate) fn invalid_data(
-    path: &Path,
-    what: &str,
-    detail: impl std::fmt::Display,
-) -> LibraryError {
-    LibraryError::InvalidData {
+/// [`StoreError::InvalidData`] for the database at `path`.
+pub(crate) fn invalid_data(path: &Path, what: &str, detail: impl std::fmt::Display) -> StoreError {
+    StoreError::InvalidData {
         path: path.to_path_buf(),
         what: what.to_string(),
         detail: detail.to_string(),
     }
 }
 
-/// Maps an SQLite error on the database at `path` to a [`LibraryError`].
-pub(crate) fn map_db_error(path: &Path, e: rusqlite::Error) -> LibraryError {
+/// Maps an SQLite error on the database at `path` to a [`StoreError`].
+pub(crate) fn map_db_error(path: &Path, e: rusqlite::Error) -> StoreError {
     match e.sqlite_error_code() {
-        Some(ErrorCode::NotADatabase | ErrorCode::DatabaseCorrupt) => LibraryError::Corrupt {
+        Some(ErrorCode::NotADatabase | ErrorCode::DatabaseCorrupt) => StoreError::Corrupt {
             path: path.to_path_buf(),
             detail: e.to_string(),
         },
-        Some(ErrorCode::ReadOnly) => LibraryError::ReadOnly {
+        Some(ErrorCode::ReadOnly) => StoreError::ReadOnly {
             path: path.to_path_buf(),
             detail: e.to_string(),
         },
-        _ => LibraryError::Database {
+        _ => StoreError::Database {
             path: path.to_path_buf(),
             source: e,
         },
@@ -609,8 +625,6 @@ pub(crate) fn map_db_error(path: &Path, e: rusqlite::Error) -> LibraryError {
 fn count(n: i64) -> usize {
     usize::try_from(n).unwrap_or(0)
 }
-
-pub(crate) use crate::files::now_s;
 
 /// Little-endian f64s, one per dimension.
 pub(crate) fn encode_vector(values: &[f64]) -> Vec<u8> {

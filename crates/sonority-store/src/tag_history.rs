@@ -3,7 +3,7 @@
 
 use super::paths::{SqlPath, StoredPath};
 use super::{map_db_error, now_s, ClusteringId, Store, TrackId};
-use crate::error::{LibraryError, Result};
+use crate::error::{Result, StoreError};
 use rusqlite::{params, OptionalExtension, TransactionBehavior};
 use serde::{Deserialize, Serialize};
 use sonority_tags::Tags;
@@ -159,7 +159,7 @@ impl Store {
             .optional()
             .map_err(err)?;
         let Some(StoredPath(file)) = file else {
-            return Err(LibraryError::UnknownTrack(write.track));
+            return Err(StoreError::UnknownTrack(write.track));
         };
         tx.execute(
             "UPDATE tracks SET size = ?2, mtime_ns = ?3 WHERE id = ?1",

@@ -4,7 +4,7 @@
 
 use super::{count, invalid_data, map_db_error, now_s, Store, TrackId};
 
-use crate::error::{LibraryError, Result};
+use crate::error::{Result, StoreError};
 use rusqlite::{params, OptionalExtension, Row, TransactionBehavior};
 use serde::{Deserialize, Serialize};
 use sonority_cluster::{Algorithm, FamilyCount, KChoice, KSweep, Model, ModelParams, Quality};
@@ -136,15 +136,15 @@ impl StoredModel {
         }
     }
 
-    /// The model of clustering `clustering`, or [`LibraryError::UnreadableModel`].
+    /// The model of clustering `clustering`, or [`StoreError::UnreadableModel`].
     pub fn require(&self, clustering: ClusteringId) -> Result<&Model> {
         match self {
             StoredModel::Model(m) => Ok(m),
-            StoredModel::Absent => Err(LibraryError::UnreadableModel {
+            StoredModel::Absent => Err(StoreError::UnreadableModel {
                 clustering,
                 reason: "no model was saved with it".into(),
             }),
-            StoredModel::Unreadable(reason) => Err(LibraryError::UnreadableModel {
+            StoredModel::Unreadable(reason) => Err(StoreError::UnreadableModel {
                 clustering,
                 reason: reason.clone(),
             }),
@@ -219,13 +219,13 @@ impl Store {
             .iter()
             .find(|c| c.centroid.iter().any(|v| !v.is_finite()))
         {
-            return Err(LibraryError::NonFiniteCentroid(c.cluster_id));
+            return Err(StoreError::NonFiniteCentroid(c.cluster_id));
         }
         let model = match &data.model {
             StoredModel::Model(m) => Some(m.as_ref()),
             StoredModel::Absent => None,
             StoredModel::Unreadable(reason) => {
-                return Err(LibraryError::Serialize {
+                return Err(StoreError::Serialize {
                     what: "model",
                     source: serde::ser::Error::custom(reason),
                 })
@@ -234,7 +234,7 @@ impl Store {
         let path = self.path.clone();
         let err = |e| map_db_error(&path, e);
         let json = |what: &'static str, text: serde_json::Result<String>| {
-            text.map_err(|source| LibraryError::Serialize { what, source })
+            text.map_err(|source| StoreError::Serialize { what, source })
         };
         let columns = [
             json(
