@@ -229,18 +229,24 @@ fn version_3_library_gains_the_in_progress_marks() {
     assert_eq!(marks, 0);
 }
 
-#[test]
-fn version_4_clusterings_get_the_algorithm_names_people_type() {
+/// A library of the synthetic chords, analysed, with its store and track ids.
+fn analysed_chords() -> (Library, Store, Vec<i64>) {
     let lib = Library::new();
     lib.copy("synthetic", "", |n| n.starts_with("chord"));
     let mut store = lib.store();
     run(&mut store, &lib.root, &options());
-    let ids: Vec<i64> = store
+    let ids = store
         .tracks()
         .expect("tracks")
         .iter()
         .map(|t| t.id)
         .collect();
+    (lib, store, ids)
+}
+
+#[test]
+fn version_4_clusterings_get_the_algorithm_names_people_type() {
+    let (lib, mut store, ids) = analysed_chords();
     // Four clusterings as version 4 named them; the params say which linkage was used.
     let mut saved = Vec::new();
     for linkage in ["ward", "ward", "average", "ward"] {
@@ -571,16 +577,7 @@ fn clusterings_round_trip_and_follow_forgotten_tracks() {
 
 #[test]
 fn a_model_this_build_cannot_read_is_reported_not_lost() {
-    let lib = Library::new();
-    lib.copy("synthetic", "", |n| n.starts_with("chord"));
-    let mut store = lib.store();
-    run(&mut store, &lib.root, &options());
-    let ids: Vec<i64> = store
-        .tracks()
-        .expect("tracks")
-        .iter()
-        .map(|t| t.id)
-        .collect();
+    let (lib, mut store, ids) = analysed_chords();
     let id = store.save_clustering(&clustering(&ids)).expect("save");
     drop(store);
     // A model written by a build with another format version.
