@@ -14,6 +14,8 @@ use crate::hierarchy::HierarchyParams;
 use crate::kmeans::{inertia, KMeansParams};
 use crate::linalg::{cluster_means, standard};
 use crate::metrics::{calinski_harabasz_score, davies_bouldin_score, silhouette_score_sampled};
+use crate::table::TrackId;
+use std::borrow::Borrow;
 
 /// Which algorithm groups the tracks: the choice a person makes (`--algorithm` of the CLI),
 /// without parameters. Its serde form and [`Algorithm::name`] are the same snake-case words
@@ -193,13 +195,15 @@ pub struct Family {
     pub top: Vec<DimScore>,
 }
 
-/// The result of clustering a table: one label per track, the clusters, quality scores.
+/// The result of clustering a table: one label per track, the clusters, quality scores. Track
+/// ids are the table's ([`TrackId`], `String` by default).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Clustering {
+#[serde(bound(deserialize = "Id: TrackId"))]
+pub struct Clustering<Id = String> {
     /// Algorithm and parameters used.
     pub algorithm: AlgorithmParams,
     /// Track ids, in row order.
-    pub track_ids: Vec<String>,
+    pub track_ids: Vec<Id>,
     /// Cluster id of each track (`None` = noise).
     pub labels: Vec<Option<usize>>,
     /// The clusters, in model order (the order of the model's centroids / components).
@@ -214,12 +218,12 @@ pub struct Clustering {
 /// Rows sampled for the silhouette of large tables.
 pub(crate) const SILHOUETTE_ROWS: usize = 10_000;
 
-impl Clustering {
+impl<Id: TrackId> Clustering<Id> {
     /// Builds a clustering from labels `0..k` (positions; `None` = noise) on the scaled rows
     /// `x`, computing centroids and quality. Cluster ids start equal to positions.
     pub fn from_labels(
         algorithm: AlgorithmParams,
-        track_ids: Vec<String>,
+        track_ids: Vec<Id>,
         x: ArrayView2<'_, f64>,
         labels: &[Option<usize>],
         k: usize,
@@ -313,19 +317,24 @@ impl Clustering {
         Array2::from_shape_fn((k, d), |(i, j)| self.clusters[i].centroid[j])
     }
 
-    /// Cluster id of track `id` (`None` for noise or an unknown track).
-    pub fn label_of(&self, track_id: &str) -> Option<usize> {
-        let i = self.track_ids.iter().position(|t| t == track_id)?;
+    /// Cluster id of track `id` (`None` for noise or an unknown track; for `String` ids, a
+    /// `&str` will do).
+    pub fn label_of<Q>(&self, track_id: &Q) -> Option<usize>
+    where
+        Id: Borrow<Q>,
+        Q: PartialEq + ?Sized,
+    {
+        let i = self.track_ids.iter().position(|t| t.borrow() == track_id)?;
         self.labels[i]
     }
 
     /// Track ids of the members of cluster `id`.
-    pub fn members(&self, id: usize) -> Vec<&str> {
+    pub fn members(&self, id: usize) -> Vec<&Id> {
         self.track_ids
             .iter()
             .zip(&self.labels)
             .filter(|(_, l)| **l == Some(id))
-            .map(|(t, _)| t.as_str())
+            .map(|(t, _)| t)
             .collect()
     }
 

@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{invalid, Result};
 use crate::linalg::column_mean_var;
-use crate::table::FeatureTable;
+use crate::table::{FeatureTable, TrackId};
 
 /// One row of the dims→words table: dims named `prefix…` (and, when `index` is given, whose
 /// trailing `_<n>` lies in that inclusive range) read as `high` when the cluster is above the
@@ -169,8 +169,8 @@ pub struct ClusterDescription {
 
 /// Describes clusters `0..k` of `labels` (one per row of `table`, `None` = noise) on the
 /// table's own units. Clusters with no member get an empty description named "empty".
-pub fn describe(
-    table: &FeatureTable,
+pub fn describe<Id: TrackId>(
+    table: &FeatureTable<Id>,
     labels: &[Option<usize>],
     k: usize,
     params: &DescribeParams,
@@ -179,8 +179,8 @@ pub fn describe(
 }
 
 /// As [`describe`], with names distinct from `taken` too (used when new clusters join old ones).
-pub fn describe_avoiding(
-    table: &FeatureTable,
+pub fn describe_avoiding<Id: TrackId>(
+    table: &FeatureTable<Id>,
     labels: &[Option<usize>],
     k: usize,
     params: &DescribeParams,

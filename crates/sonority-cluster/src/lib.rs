@@ -2,7 +2,9 @@
 //!
 //! The pipeline, each step usable on its own:
 //!
-//! 1. [`FeatureTable`]: tracks × named dims in named groups; select groups by name.
+//! 1. [`FeatureTable`]: tracks × named dims in named groups; select groups by name. Tracks are
+//!    keyed by the caller's id type ([`TrackId`]: `String` by default, or e.g. `i64`), which
+//!    the clustering, assignments, models and neighbour indexes carry.
 //! 2. [`scale`]: standard, min-max, robust scalers, optionally balancing feature groups.
 //! 3. Algorithms: [`kmeans`], [`gmm`] (full / diagonal), [`agglomerative`] (Ward, average,
 //!    complete, single; Euclidean or precomputed), [`dbscan`] (eps from the k-distance curve).
@@ -88,7 +90,7 @@ pub use neighbors::{Neighbor, NeighborIndex, SimilarTrack, TrackIndex};
 pub use project::{pca_2d, Projection, TsneParams};
 pub use scale::{Scaler, ScalerKind, ScalerParams};
 pub use select_k::{KRule, KSweep, KSweepParams, SweepMethod};
-pub use table::{Dim, FeatureTable};
+pub use table::{Dim, FeatureTable, TrackId};
 
 /// Fitting parameters to records, in linfa's style: parameters are plain builders validated
 /// by their `check()` (which `fit` calls first), and `fit` returns the fitted object.

@@ -17,7 +17,9 @@ use crate::kmeans::KMeansParams;
 use crate::linalg::{sq_dist, standard};
 use crate::neighbors::{NeighborIndex, SimilarTrack, TrackIndex};
 use crate::scale::{Scaler, ScalerParams};
-use crate::table::{Dim, FeatureTable};
+use crate::table::{Dim, FeatureTable, TrackId};
+use std::borrow::Borrow;
+use std::fmt::Display;
 
 /// Version of the saved model format written by this build.
 pub const MODEL_FORMAT_VERSION: u32 = 1;
@@ -89,11 +91,11 @@ impl ModelParams {
     }
 }
 
-impl<'a> crate::Fit<&'a FeatureTable> for ModelParams {
-    type Fitted = Model;
+impl<'a, Id: TrackId> crate::Fit<&'a FeatureTable<Id>> for ModelParams {
+    type Fitted = Model<Id>;
 
     /// Selects the groups, fits the scaler, clusters, scores and names the clusters.
-    fn fit(&self, table: &'a FeatureTable) -> Result<Model> {
+    fn fit(&self, table: &'a FeatureTable<Id>) -> Result<Model<Id>> {
         self.check()?;
         let selected = match &self.groups {
             Some(g) => table.select_groups(g)?,
@@ -214,9 +216,9 @@ pub const FAMILY_SEPARATOR: &str = " / ";
 /// Fills `clustering.families` (ids, members, centroids, names) from the family of each cluster
 /// position. With `nested` (playlists of a [`crate::hierarchy`]), each cluster is renamed
 /// "family / what sets it apart inside the family"; otherwise clusters keep their own names.
-fn name_families(
-    clustering: &mut Clustering,
-    table: &FeatureTable,
+fn name_families<Id: TrackId>(
+    clustering: &mut Clustering<Id>,
+    table: &FeatureTable<Id>,
     labels: &[Option<usize>],
     family_of: &[usize],
     params: &DescribeParams,
@@ -338,9 +340,10 @@ pub enum Assigner {
 
 /// Where a new track goes.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Assignment {
-    /// Track id.
-    pub track_id: String,
+#[serde(bound(deserialize = "Id: TrackId"))]
+pub struct Assignment<Id = String> {
+    /// Track id (the placed table's [`TrackId`]).
+    pub track_id: Id,
     /// Cluster id (`None`: noise, for DBSCAN models).
     pub cluster: Option<usize>,
     /// Euclidean distance in scaled space to the cluster's centroid (k-means, mixture) or to
@@ -363,9 +366,11 @@ pub struct ClusterMatch {
     pub distance: Option<f64>,
 }
 
-/// A fitted, saveable model.
+/// A fitted, saveable model. `Id` is the [`TrackId`] of its training table (`String` by
+/// default); the tracks it places or compares may have ids of any type.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Model {
+#[serde(bound(deserialize = "Id: TrackId"))]
+pub struct Model<Id = String> {
     /// [`MODEL_FORMAT_VERSION`] when written.
     pub format_version: u32,
     /// How it was fitted.
@@ -373,12 +378,12 @@ pub struct Model {
     /// The fitted scaler (its dims are the model's dims).
     pub scaler: Scaler,
     /// The clustering of the training table.
-    pub clustering: Clustering,
+    pub clustering: Clustering<Id>,
     /// What `assign` uses.
     pub assigner: Assigner,
 }
 
-impl Model {
+impl<Id: TrackId> Model<Id> {
     /// The dims the model reads, in order.
     pub fn dims(&self) -> &[Dim] {
         self.scaler.dims()
@@ -405,7 +410,7 @@ impl Model {
         scale: Vec<f64>,
         names: Option<Vec<String>>,
         words: &'static [WordRule],
-    ) -> Result<Model> {
+    ) -> Result<Model<Id>> {
         let k = centroids.nrows();
         if k == 0 {
             return Err(invalid("from_centroids: no centroids"));
@@ -525,7 +530,7 @@ impl Model {
     }
 
     /// Loads from JSON, refusing other format versions.
-    pub fn from_json(s: &str) -> Result<Model> {
+    pub fn from_json(s: &str) -> Result<Model<Id>> {
         #[derive(Deserialize)]
         struct Version {
             format_version: u32,
@@ -542,7 +547,7 @@ impl Model {
 
     /// Places the tracks of `table` (which must have the model's dims, in any order, and may
     /// have more) into the existing clusters.
-    pub fn assign(&self, table: &FeatureTable) -> Result<Vec<Assignment>> {
+    pub fn assign<T: TrackId>(&self, table: &FeatureTable<T>) -> Result<Vec<Assignment<T>>> {
         let x = self.scaler.transform(table)?;
         let ids = self
             .clustering
@@ -644,12 +649,21 @@ impl Model {
     }
 
     /// An exact nearest-neighbour index of `table`'s tracks in this model's scaled space.
-    pub fn track_index(&self, table: &FeatureTable) -> Result<TrackIndex> {
+    pub fn track_index<T: TrackId>(&self, table: &FeatureTable<T>) -> Result<TrackIndex<T>> {
         TrackIndex::new(&self.scaler, table)
     }
 
     /// The `n` tracks of `table` most like track `id`, in this model's scaled space.
-    pub fn similar(&self, table: &FeatureTable, id: &str, n: usize) -> Result<Vec<SimilarTrack>> {
+    pub fn similar<T, Q>(
+        &self,
+        table: &FeatureTable<T>,
+        id: &Q,
+        n: usize,
+    ) -> Result<Vec<SimilarTrack<T>>>
+    where
+        T: TrackId + Borrow<Q>,
+        Q: PartialEq + Display + ?Sized,
+    {
         self.track_index(table)?.similar(id, n)
     }
 
@@ -663,9 +677,9 @@ impl Model {
     /// Centroids are compared in this model's scaled space: the previous centroids are mapped
     /// back to feature units with the previous scaler, then scaled with this one. Both models
     /// must read the same dims (in any order).
-    pub fn align_to(
+    pub fn align_to<P: TrackId>(
         &mut self,
-        previous: &Model,
+        previous: &Model<P>,
         max_distance: Option<f64>,
     ) -> Result<Vec<ClusterMatch>> {
         let prev_scaled = self.rescale(previous, &previous.clustering.centroids())?;
@@ -743,7 +757,7 @@ impl Model {
 
     /// Centroids of `previous` (rows in its scaled space) mapped into this model's scaled
     /// space: back to feature units with the previous scaler, then scaled with this one.
-    fn rescale(&self, previous: &Model, rows: &Array2<f64>) -> Result<Array2<f64>> {
+    fn rescale<P: TrackId>(&self, previous: &Model<P>, rows: &Array2<f64>) -> Result<Array2<f64>> {
         let prev_raw = previous.scaler.inverse_transform(&rows.view())?;
         let prev_names: Vec<&str> = previous.dims().iter().map(|d| d.name.as_str()).collect();
         let mut cols = Vec::with_capacity(self.dims().len());
@@ -766,7 +780,11 @@ impl Model {
     /// Families take over the ids and names of the previous model's nearest families
     /// (Hungarian matching on centroids, as clusters do); playlists of a hierarchy are renamed
     /// "family / own words", keeping the own words of the playlist they took over.
-    fn align_families(&mut self, previous: &Model, matches: &[ClusterMatch]) -> Result<()> {
+    fn align_families<P: TrackId>(
+        &mut self,
+        previous: &Model<P>,
+        matches: &[ClusterMatch],
+    ) -> Result<()> {
         let prev = &previous.clustering.families;
         let kn = self.clustering.families.len();
         if kn == 0 {

@@ -9,7 +9,9 @@
 //! search measures one pair at a time, and its indexes borrow the data, which does not fit a
 //! model that is saved and loaded.
 
+use std::borrow::Borrow;
 use std::collections::BinaryHeap;
+use std::fmt::Display;
 
 use ndarray::{s, Array1, Array2, ArrayView1, ArrayView2};
 use rayon::prelude::*;
@@ -18,7 +20,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::{invalid, Result};
 use crate::linalg::{check_finite, row_sq_norms, sq_dist, standard};
 use crate::scale::Scaler;
-use crate::table::FeatureTable;
+use crate::table::{FeatureTable, TrackId};
 
 /// Data rows per matrix-product block.
 const DATA_BLOCK: usize = 4096;
@@ -278,25 +280,27 @@ impl NeighborIndex {
     }
 }
 
-/// Tracks most alike in scaled space: a [`NeighborIndex`] over a scaled table, by track id.
+/// Tracks most alike in scaled space: a [`NeighborIndex`] over a scaled table, by track id
+/// (the table's [`TrackId`]).
 #[derive(Clone, Debug)]
-pub struct TrackIndex {
-    ids: Vec<String>,
+pub struct TrackIndex<Id = String> {
+    ids: Vec<Id>,
     index: NeighborIndex,
 }
 
 /// A similar track and its distance in scaled space.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct SimilarTrack {
+#[serde(bound(deserialize = "Id: TrackId"))]
+pub struct SimilarTrack<Id = String> {
     /// Track id.
-    pub id: String,
+    pub id: Id,
     /// Euclidean distance in scaled space.
     pub distance: f64,
 }
 
-impl TrackIndex {
+impl<Id: TrackId> TrackIndex<Id> {
     /// Scales `table` with `scaler` and indexes it.
-    pub fn new(scaler: &Scaler, table: &FeatureTable) -> Result<Self> {
+    pub fn new(scaler: &Scaler, table: &FeatureTable<Id>) -> Result<Self> {
         let x = scaler.transform(table)?;
         Ok(Self {
             ids: table.ids().to_vec(),
@@ -309,12 +313,17 @@ impl TrackIndex {
         &self.index
     }
 
-    /// The `n` tracks most like track `id` (not including it), nearest first.
-    pub fn similar(&self, id: &str, n: usize) -> Result<Vec<SimilarTrack>> {
+    /// The `n` tracks most like track `id` (not including it), nearest first (for `String`
+    /// ids, a `&str` will do).
+    pub fn similar<Q>(&self, id: &Q, n: usize) -> Result<Vec<SimilarTrack<Id>>>
+    where
+        Id: Borrow<Q>,
+        Q: PartialEq + Display + ?Sized,
+    {
         let i = self
             .ids
             .iter()
-            .position(|x| x == id)
+            .position(|x| x.borrow() == id)
             .ok_or_else(|| crate::error::ClusterError::UnknownTrack(id.to_string()))?;
         Ok(self
             .index

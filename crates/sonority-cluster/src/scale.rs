@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{invalid, ClusterError, Result};
 use crate::linalg::column_mean_var;
-use crate::table::{Dim, FeatureTable};
+use crate::table::{Dim, FeatureTable, TrackId};
 
 /// Which per-column scaling to apply.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -84,11 +84,11 @@ impl ScalerParams {
     }
 }
 
-impl<'a> crate::Fit<&'a FeatureTable> for ScalerParams {
+impl<'a, Id: TrackId> crate::Fit<&'a FeatureTable<Id>> for ScalerParams {
     type Fitted = Scaler;
 
     /// Fits the scaler on every column of `table`.
-    fn fit(&self, table: &'a FeatureTable) -> Result<Scaler> {
+    fn fit(&self, table: &'a FeatureTable<Id>) -> Result<Scaler> {
         self.check()?;
         if table.is_empty() {
             return Err(ClusterError::NotEnoughData(
@@ -277,7 +277,7 @@ impl Scaler {
 
     /// Scales `table`: its columns are picked by this scaler's dim names (extra columns are
     /// ignored, a missing one is [`ClusterError::MissingDim`]).
-    pub fn transform(&self, table: &FeatureTable) -> Result<Array2<f64>> {
+    pub fn transform<Id: TrackId>(&self, table: &FeatureTable<Id>) -> Result<Array2<f64>> {
         let names: Vec<&str> = self.dims.iter().map(|d| d.name.as_str()).collect();
         let aligned;
         let x = if table.dim_names() == names {

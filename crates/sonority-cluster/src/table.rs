@@ -1,8 +1,12 @@
 //! [`FeatureTable`]: tracks × named feature dims, each dim in a named group.
 
+use std::borrow::Borrow;
 use std::collections::{HashMap, HashSet};
+use std::fmt::{Debug, Display};
+use std::hash::Hash;
 
 use ndarray::{Array2, ArrayView1, ArrayView2, Axis};
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{ClusterError, Result};
@@ -29,35 +33,73 @@ impl Dim {
     }
 }
 
-/// A table of per-track features: one row per track (with an id), one named column per dim.
+/// What a track id can be: the caller's own key (a database row id, a path, a string), used
+/// as it is by [`FeatureTable`] and everything that carries ids ([`crate::Clustering`],
+/// [`crate::Assignment`], [`crate::Model`], [`crate::TrackIndex`], [`crate::SimilarTrack`]).
+///
+/// It must compare and hash (ids are unique within a table), print (`Display` in error
+/// messages, `Debug` in logs), travel inside saved models (serde) and cross threads. Every
+/// type with these traits is a `TrackId` (`String`, `i64`, `u32`, ...).
+pub trait TrackId:
+    Clone + Eq + Hash + Debug + Display + Serialize + DeserializeOwned + Send + Sync + 'static
+{
+}
+
+impl<T> TrackId for T where
+    T: Clone + Eq + Hash + Debug + Display + Serialize + DeserializeOwned + Send + Sync + 'static
+{
+}
+
+/// A table of per-track features: one row per track (with an id of type `Id`, `String` by
+/// default), one named column per dim.
 ///
 /// Every value is finite: construction fails with [`ClusterError::NonFinite`] naming the track
 /// and the column otherwise. Track ids and dim names are unique.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(try_from = "RawTable")]
-pub struct FeatureTable {
-    ids: Vec<String>,
+#[serde(try_from = "RawTable<Id>", bound(deserialize = "Id: TrackId"))]
+pub struct FeatureTable<Id = String> {
+    ids: Vec<Id>,
     dims: Vec<Dim>,
     data: Array2<f64>,
 }
 
 #[derive(Deserialize)]
-struct RawTable {
-    ids: Vec<String>,
+#[serde(bound(deserialize = "Id: TrackId"))]
+struct RawTable<Id> {
+    ids: Vec<Id>,
     dims: Vec<Dim>,
     data: Array2<f64>,
 }
 
-impl TryFrom<RawTable> for FeatureTable {
+impl<Id: TrackId> TryFrom<RawTable<Id>> for FeatureTable<Id> {
     type Error = ClusterError;
-    fn try_from(raw: RawTable) -> Result<Self> {
-        FeatureTable::new(raw.ids, raw.dims, raw.data)
+    fn try_from(raw: RawTable<Id>) -> Result<Self> {
+        FeatureTable::from_ids(raw.ids, raw.dims, raw.data)
     }
 }
 
 impl FeatureTable {
-    /// A table from track ids, dims and an `ids.len() × dims.len()` matrix.
+    /// A table from string track ids, dims and an `ids.len() × dims.len()` matrix (see
+    /// [`FeatureTable::from_ids`] for other id types).
     pub fn new(ids: Vec<String>, dims: Vec<Dim>, data: Array2<f64>) -> Result<Self> {
+        Self::from_ids(ids, dims, data)
+    }
+
+    /// A table from `(track id, values)` rows with string ids; every row must have
+    /// `dims.len()` values (see [`FeatureTable::from_id_rows`] for other id types).
+    pub fn from_rows<I, S>(dims: Vec<Dim>, rows: I) -> Result<Self>
+    where
+        I: IntoIterator<Item = (S, Vec<f64>)>,
+        S: Into<String>,
+    {
+        Self::from_id_rows(dims, rows.into_iter().map(|(id, v)| (id.into(), v)))
+    }
+}
+
+impl<Id: TrackId> FeatureTable<Id> {
+    /// A table from track ids of any [`TrackId`] type, dims and an `ids.len() × dims.len()`
+    /// matrix.
+    pub fn from_ids(ids: Vec<Id>, dims: Vec<Dim>, data: Array2<f64>) -> Result<Self> {
         if data.nrows() != ids.len() {
             return Err(ClusterError::Shape(format!(
                 "{} track ids for {} rows",
@@ -74,8 +116,8 @@ impl FeatureTable {
         }
         let mut seen = HashSet::with_capacity(ids.len());
         for id in &ids {
-            if !seen.insert(id.as_str()) {
-                return Err(ClusterError::DuplicateTrack(id.clone()));
+            if !seen.insert(id) {
+                return Err(ClusterError::DuplicateTrack(id.to_string()));
             }
         }
         let mut seen = HashSet::with_capacity(dims.len());
@@ -94,7 +136,7 @@ impl FeatureTable {
             for (c, &v) in row.iter().enumerate() {
                 if !v.is_finite() {
                     return Err(ClusterError::NonFinite {
-                        track: ids[r].clone(),
+                        track: ids[r].to_string(),
                         column: dims[c].name.clone(),
                         value: v,
                     });
@@ -105,19 +147,20 @@ impl FeatureTable {
         Ok(Self { ids, dims, data })
     }
 
-    /// A table from `(track id, values)` rows; every row must have `dims.len()` values.
-    pub fn from_rows<I, S>(dims: Vec<Dim>, rows: I) -> Result<Self>
+    /// A table from `(track id, values)` rows with ids of any [`TrackId`] type; every row
+    /// must have `dims.len()` values.
+    pub fn from_id_rows<I>(dims: Vec<Dim>, rows: I) -> Result<Self>
     where
-        I: IntoIterator<Item = (S, Vec<f64>)>,
-        S: Into<String>,
+        I: IntoIterator<Item = (Id, Vec<f64>)>,
     {
         let mut ids = Vec::new();
         let mut flat = Vec::new();
         for (id, values) in rows {
-            let id = id.into();
+            let id: Id = id;
             if values.len() != dims.len() {
                 return Err(ClusterError::Shape(format!(
-                    "track {id:?} has {} values for {} dims",
+                    "track {:?} has {} values for {} dims",
+                    id.to_string(),
                     values.len(),
                     dims.len()
                 )));
@@ -127,11 +170,11 @@ impl FeatureTable {
         }
         let data = Array2::from_shape_vec((ids.len(), dims.len()), flat)
             .map_err(|e| ClusterError::Shape(e.to_string()))?;
-        Self::new(ids, dims, data)
+        Self::from_ids(ids, dims, data)
     }
 
     /// Track ids, one per row.
-    pub fn ids(&self) -> &[String] {
+    pub fn ids(&self) -> &[Id] {
         &self.ids
     }
 
@@ -176,16 +219,24 @@ impl FeatureTable {
         out
     }
 
-    /// Row index of track `id`.
-    pub fn index_of(&self, id: &str) -> Result<usize> {
+    /// Row index of track `id` (for `String` ids, a `&str` will do).
+    pub fn index_of<Q>(&self, id: &Q) -> Result<usize>
+    where
+        Id: Borrow<Q>,
+        Q: PartialEq + Display + ?Sized,
+    {
         self.ids
             .iter()
-            .position(|x| x == id)
+            .position(|x| x.borrow() == id)
             .ok_or_else(|| ClusterError::UnknownTrack(id.to_string()))
     }
 
     /// Values of track `id`.
-    pub fn row(&self, id: &str) -> Result<ArrayView1<'_, f64>> {
+    pub fn row<Q>(&self, id: &Q) -> Result<ArrayView1<'_, f64>>
+    where
+        Id: Borrow<Q>,
+        Q: PartialEq + Display + ?Sized,
+    {
         Ok(self.data.row(self.index_of(id)?))
     }
 
@@ -200,7 +251,7 @@ impl FeatureTable {
     /// A table with only the dims of the named groups, in this table's column order.
     ///
     /// Fails with [`ClusterError::UnknownGroup`] if a group has no dim here.
-    pub fn select_groups<S: AsRef<str>>(&self, groups: &[S]) -> Result<FeatureTable> {
+    pub fn select_groups<S: AsRef<str>>(&self, groups: &[S]) -> Result<FeatureTable<Id>> {
         if groups.is_empty() {
             return Err(ClusterError::InvalidParam(
                 "select_groups: no group given".into(),
@@ -222,7 +273,7 @@ impl FeatureTable {
     }
 
     /// A table with the named dims, in the order given (useful to align a table with a model).
-    pub fn select_dims<S: AsRef<str>>(&self, names: &[S]) -> Result<FeatureTable> {
+    pub fn select_dims<S: AsRef<str>>(&self, names: &[S]) -> Result<FeatureTable<Id>> {
         let index: HashMap<&str, usize> = self
             .dims
             .iter()
@@ -245,19 +296,19 @@ impl FeatureTable {
     }
 
     /// A table with the given rows (by index), in the order given.
-    pub fn select_rows(&self, rows: &[usize]) -> Result<FeatureTable> {
+    pub fn select_rows(&self, rows: &[usize]) -> Result<FeatureTable<Id>> {
         if let Some(&bad) = rows.iter().find(|&&r| r >= self.n_tracks()) {
             return Err(ClusterError::InvalidParam(format!(
                 "row {bad} out of range for {} tracks",
                 self.n_tracks()
             )));
         }
-        let ids: Vec<String> = rows.iter().map(|&r| self.ids[r].clone()).collect();
+        let ids: Vec<Id> = rows.iter().map(|&r| self.ids[r].clone()).collect();
         let data = self.data.select(Axis(0), rows);
-        FeatureTable::new(ids, self.dims.clone(), data)
+        FeatureTable::from_ids(ids, self.dims.clone(), data)
     }
 
-    fn take_columns(&self, cols: &[usize]) -> FeatureTable {
+    fn take_columns(&self, cols: &[usize]) -> FeatureTable<Id> {
         FeatureTable {
             ids: self.ids.clone(),
             dims: cols.iter().map(|&c| self.dims[c].clone()).collect(),

@@ -65,7 +65,7 @@ fn other_format_versions_are_refused() {
         1,
     );
     assert!(matches!(
-        Model::from_json(&json),
+        Model::<String>::from_json(&json),
         Err(ClusterError::ModelVersion { found: 999, .. })
     ));
 }
@@ -355,7 +355,7 @@ fn a_model_from_centroids_round_trips_and_is_named_by_its_centroids() {
         assert!(model.clustering.families[f].clusters.contains(&c.id));
     }
     // Names given are kept.
-    let named = Model::from_centroids(
+    let named: Model = Model::from_centroids(
         model.dims().to_vec(),
         ndarray::array![[0.0, 0.0]],
         vec![0.0, 0.0],

@@ -51,7 +51,7 @@ fn odd_tables_do_not_panic() {
             match ModelParams::new(algo).fit(&t) {
                 Ok(m) => {
                     let _ = m.assign(&t);
-                    let _ = Model::from_json(&m.to_json().unwrap());
+                    let _ = Model::<String>::from_json(&m.to_json().unwrap());
                 }
                 Err(e) => println!("{what} / {name}: {e}"),
             }
