@@ -23,7 +23,7 @@ use sonority_cluster::{
 use sonority_features::{group, FeatureConfig, FeatureLayout};
 use sonority_store::{
     ClusterRow, ClusteringData, ClusteringId, FamilyRow, FeatureMatrix, FitSelection, Selection,
-    Store, StoredModel, TrackAssignment,
+    Store, StoredModel, TrackAssignment, TrackId,
 };
 use std::collections::{HashMap, HashSet};
 
@@ -185,14 +185,14 @@ const MIN_DURATION_S: f64 = 0.05;
 
 /// The store's feature matrix as a cluster table keyed by track id, with [`DURATION_DIM`]
 /// appended.
-pub(crate) fn feature_table(matrix: &FeatureMatrix) -> Result<FeatureTable> {
+pub(crate) fn feature_table(matrix: &FeatureMatrix) -> Result<FeatureTable<TrackId>> {
     let dims = layout_dims(&matrix.layout);
     let rows = matrix.tracks.iter().zip(&matrix.values).map(|(t, v)| {
         let mut row = v.clone();
         row.push(duration_log(t.duration_s));
-        (t.id.to_string(), row)
+        (t.id, row)
     });
-    Ok(FeatureTable::from_rows(dims, rows)?)
+    Ok(FeatureTable::from_id_rows(dims, rows)?)
 }
 
 /// The dims of a library's feature table for tracks analysed with `layout`: the layout's
@@ -233,22 +233,15 @@ const GROWTH_SLACK: f64 = 1.25;
 /// refitted on the local library's own.
 fn extend(
     store: &mut Store,
-    table: &FeatureTable,
+    table: &FeatureTable<TrackId>,
     saved_id: ClusteringId,
     saved: &ClusteringData,
-    model: &Model,
+    model: &Model<TrackId>,
     may_refit: bool,
 ) -> Result<Option<ClusterOutcome>> {
-    let present: HashSet<&str> = table.ids().iter().map(String::as_str).collect();
-    let known: HashSet<String> = saved
-        .assignments
-        .iter()
-        .map(|a| a.track_id.to_string())
-        .collect();
-    let removed = known
-        .iter()
-        .filter(|id| !present.contains(id.as_str()))
-        .count();
+    let present: HashSet<TrackId> = table.ids().iter().copied().collect();
+    let known: HashSet<TrackId> = saved.assignments.iter().map(|a| a.track_id).collect();
+    let removed = known.iter().filter(|id| !present.contains(id)).count();
     let new_rows: Vec<usize> = table
         .ids()
         .iter()
@@ -266,12 +259,12 @@ fn extend(
     let mut assignments: Vec<TrackAssignment> = saved
         .assignments
         .iter()
-        .filter(|a| present.contains(a.track_id.to_string().as_str()))
+        .filter(|a| present.contains(&a.track_id))
         .cloned()
         .collect();
     if !new_rows.is_empty() {
         let placed = model.assign(&table.select_rows(&new_rows)?)?;
-        assignments.extend(placed.iter().map(to_row).collect::<Result<Vec<_>>>()?);
+        assignments.extend(placed.iter().map(to_row));
     }
     let mut data = saved.clone();
     data.assignments = assignments;
@@ -300,11 +293,11 @@ fn extend(
 /// Fits a fresh model (choosing k when asked) and aligns it to the previous one.
 fn fit(
     store: &mut Store,
-    table: &FeatureTable,
+    table: &FeatureTable<TrackId>,
     options: &ClusterOptions,
     selection: &Selection,
     version: &str,
-    previous: Option<&Model>,
+    previous: Option<&Model<TrackId>>,
 ) -> Result<ClusterOutcome> {
     let n = table.n_tracks();
     if n < 3 {
@@ -387,25 +380,23 @@ fn fit(
         .track_ids
         .iter()
         .zip(&model.clustering.labels)
-        .map(|(id, label)| {
-            Ok(TrackAssignment {
-                track_id: parse_id(id)?,
-                cluster_id: label.map(|l| l as i64),
-                distance: None,
-                confidence: None,
-                x: None,
-                y: None,
-            })
+        .map(|(&track_id, label)| TrackAssignment {
+            track_id,
+            cluster_id: label.map(|l| l as i64),
+            distance: None,
+            confidence: None,
+            x: None,
+            y: None,
         })
-        .collect::<Result<Vec<_>>>()?;
+        .collect::<Vec<_>>();
     // Distances and confidences of the training tracks, as `assign` reports them.
     let placed = model.assign(table)?;
-    let by_id: HashMap<&str, &Assignment> =
-        placed.iter().map(|a| (a.track_id.as_str(), a)).collect();
+    let by_id: HashMap<TrackId, &Assignment<TrackId>> =
+        placed.iter().map(|a| (a.track_id, a)).collect();
     let assignments = assignments
         .into_iter()
         .map(|mut a| {
-            if let Some(p) = by_id.get(a.track_id.to_string().as_str()) {
+            if let Some(p) = by_id.get(&a.track_id) {
                 a.distance = Some(p.distance);
                 a.confidence = Some(p.confidence);
             }
@@ -437,17 +428,21 @@ fn fit(
 
 /// Fills the 2-D coordinates (PCA of every track in the model's scaled space) and the cluster
 /// rows (sizes, centroids, map positions) from the assignments.
-fn project_and_size(data: &mut ClusteringData, model: &Model, table: &FeatureTable) -> Result<()> {
-    let row_of: HashMap<&str, usize> = table
+fn project_and_size(
+    data: &mut ClusteringData,
+    model: &Model<TrackId>,
+    table: &FeatureTable<TrackId>,
+) -> Result<()> {
+    let row_of: HashMap<TrackId, usize> = table
         .ids()
         .iter()
         .enumerate()
-        .map(|(i, id)| (id.as_str(), i))
+        .map(|(i, &id)| (id, i))
         .collect();
     let rows: Vec<usize> = data
         .assignments
         .iter()
-        .filter_map(|a| row_of.get(a.track_id.to_string().as_str()).copied())
+        .filter_map(|a| row_of.get(&a.track_id).copied())
         .collect();
     let subset = table.select_dims(
         &model
@@ -520,18 +515,13 @@ fn project_and_size(data: &mut ClusteringData, model: &Model, table: &FeatureTab
     Ok(())
 }
 
-fn to_row(a: &Assignment) -> Result<TrackAssignment> {
-    Ok(TrackAssignment {
-        track_id: parse_id(&a.track_id)?,
+fn to_row(a: &Assignment<TrackId>) -> TrackAssignment {
+    TrackAssignment {
+        track_id: a.track_id,
         cluster_id: a.cluster.map(|c| c as i64),
         distance: Some(a.distance),
         confidence: Some(a.confidence),
         x: None,
         y: None,
-    })
-}
-
-fn parse_id(id: &str) -> Result<i64> {
-    id.parse()
-        .map_err(|_| LibraryError::InvalidTrackId(id.to_string()))
+    }
 }

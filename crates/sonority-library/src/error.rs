@@ -37,9 +37,6 @@ pub enum LibraryError {
         /// What it looks like instead ("empty file", "text file", ...).
         what: String,
     },
-    /// A track id of a feature table that is not a store id (a table built by hand).
-    #[error("track id {0:?} is not a number")]
-    InvalidTrackId(String),
     /// Dim names that no analysis of this sonority produces (in a model built elsewhere).
     #[error(
         "unknown feature dim(s) {}: use the dim names of `sonority export` or \

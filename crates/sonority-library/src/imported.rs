@@ -15,7 +15,7 @@ use sonority_cluster::{Dim, Model};
 use sonority_features::FeatureConfig;
 use sonority_store::{
     ClusterRow, ClusteringData, ClusteringId, FamilyRow, ImportedSelection, Selection, Store,
-    StoredModel,
+    StoredModel, TrackId,
 };
 
 /// A model from `k` centroids fitted elsewhere (see [`Model::from_centroids`]): `dims` are
@@ -30,7 +30,7 @@ pub fn model_from_centroids(
     mean: Vec<f64>,
     scale: Vec<f64>,
     names: Option<Vec<String>>,
-) -> Result<Model> {
+) -> Result<Model<TrackId>> {
     let known = analysis_dims(config);
     let mut unknown = Vec::new();
     let dims: Vec<Dim> = dims
@@ -62,7 +62,7 @@ pub fn model_from_centroids(
 /// `sonority cluster`). The model's dims must be dims of that analysis.
 pub fn save_imported_model(
     store: &mut Store,
-    model: &Model,
+    model: &Model<TrackId>,
     config: &FeatureConfig,
 ) -> Result<ClusteringId> {
     let known = analysis_dims(config);

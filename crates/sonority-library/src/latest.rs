@@ -3,7 +3,7 @@
 
 use crate::error::{LibraryError, Result};
 use sonority_cluster::{FeatureTable, Model};
-use sonority_store::{SavedClustering, Store, TrackRow};
+use sonority_store::{SavedClustering, Store, TrackId, TrackRow};
 use std::collections::HashMap;
 
 /// The latest clustering, its model and the current feature table.
@@ -11,9 +11,9 @@ pub struct LatestClustering {
     /// The saved clustering.
     pub saved: SavedClustering,
     /// Its model.
-    pub model: Model,
+    pub model: Model<TrackId>,
     /// Every track analysed with the clustering's analysis version, keyed by track id.
-    pub table: FeatureTable,
+    pub table: FeatureTable<TrackId>,
     /// The tracks of `table`, in the same order.
     pub tracks: Vec<TrackRow>,
 }

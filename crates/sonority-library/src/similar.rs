@@ -6,7 +6,7 @@ use crate::error::{LibraryError, Result};
 use crate::latest::LatestClustering;
 use serde::Serialize;
 use sonority_cluster::{FeatureTable, Model};
-use sonority_store::{Store, TrackRow};
+use sonority_store::{Store, TrackId, TrackRow};
 use std::collections::HashMap;
 use std::path::Path;
 
@@ -47,11 +47,8 @@ pub fn similar_tracks(
     }
     let latest = LatestClustering::load(store)?;
     let index = latest.model.track_index(&latest.table)?;
-    let by_id: std::collections::HashMap<String, &TrackRow> = latest
-        .tracks
-        .iter()
-        .map(|t| (t.id.to_string(), t))
-        .collect();
+    let by_id: std::collections::HashMap<TrackId, &TrackRow> =
+        latest.tracks.iter().map(|t| (t.id, t)).collect();
     let cluster_of = latest.cluster_of();
     let names = latest.names();
     let same_artist = |t: &TrackRow| match (&seed.tags.artist, &t.tags.artist) {
@@ -65,7 +62,7 @@ pub fn similar_tracks(
         n
     };
     let mut out = Vec::new();
-    for s in index.similar(&seed.id.to_string(), want)? {
+    for s in index.similar(&seed.id, want)? {
         let Some(track) = by_id.get(&s.id) else {
             continue;
         };
@@ -126,7 +123,11 @@ pub(crate) struct ArtistSpace {
 impl ArtistSpace {
     /// Scales `table` with the model and groups its rows (`tracks` in the same order) by
     /// artist tag; tracks without one are left out.
-    pub(crate) fn new(model: &Model, table: &FeatureTable, tracks: &[TrackRow]) -> Result<Self> {
+    pub(crate) fn new(
+        model: &Model<TrackId>,
+        table: &FeatureTable<TrackId>,
+        tracks: &[TrackRow],
+    ) -> Result<Self> {
         let scaled = model.scaler.transform(table)?;
         let dims = scaled.ncols();
         let x: Vec<f64> = scaled.iter().copied().collect();

@@ -245,7 +245,7 @@ fn analysed_chords() -> (Library, Store, Vec<i64>) {
 }
 
 #[test]
-fn version_4_clusterings_get_the_algorithm_names_people_type() {
+fn version_4_clusterings_get_the_algorithm_names_people_type_and_integer_track_ids() {
     let (lib, mut store, ids) = analysed_chords();
     // Four clusterings as version 4 named them; the params say which linkage was used.
     let mut saved = Vec::new();
@@ -272,6 +272,14 @@ fn version_4_clusterings_get_the_algorithm_names_people_type() {
             )
             .expect("old name");
         }
+        // Version 4 saved models keyed by the ids as strings.
+        conn.execute(
+            "UPDATE clusterings SET model = json_set(model, \
+                 '$.clustering.track_ids', json('[\"12\", \"3\", \"7\"]'), \
+                 '$.clustering.labels', json('[0, 1, 0]'))",
+            [],
+        )
+        .expect("string ids");
         conn.pragma_update(None, "user_version", 4)
             .expect("downgrade");
     }
@@ -286,6 +294,18 @@ fn version_4_clusterings_get_the_algorithm_names_people_type() {
     // A non-Ward agglomerative keeps its generic name; the others take the names of
     // `--algorithm`.
     assert_eq!(names, ["gmm", "ward", "agglomerative", "kmeans"]);
+    // The models read again, keyed by the store's ids, in their order.
+    for id in saved {
+        let model = store
+            .clustering(id)
+            .expect("read")
+            .expect("some")
+            .data
+            .model;
+        let model = model.get().expect("a readable model");
+        assert_eq!(model.clustering.track_ids, [12, 3, 7]);
+        assert_eq!(model.clustering.labels, [Some(0), Some(1), Some(0)]);
+    }
 }
 
 #[test]
@@ -418,7 +438,7 @@ fn unwritable_database_file_is_refused_as_read_only() {
 }
 
 /// A model of two clusters over two dims, as an engine elsewhere would give it.
-fn two_cluster_model() -> Model {
+fn two_cluster_model() -> Model<i64> {
     Model::from_centroids(
         vec![
             Dim::new("mfcc_mean_0", "mfcc"),

@@ -71,7 +71,6 @@ pub fn library_error(py: Python<'_>, e: &LibraryError) -> PyErr {
         }
         LibraryError::NoGenreTags
         | LibraryError::InvalidOption(_)
-        | LibraryError::InvalidTrackId(_)
         | LibraryError::Serialize { .. }
         | LibraryError::ThreadPool(_)
         | LibraryError::Playlist(_)

@@ -342,7 +342,8 @@ impl Library {
 /// and families.
 #[pyclass(module = "sonority._sonority", frozen)]
 pub struct Model {
-    inner: sonority_cluster::Model,
+    /// Keyed like the library's tracks (its training track ids are store ids).
+    inner: sonority_cluster::Model<sonority_library::TrackId>,
 }
 
 #[pymethods]

@@ -120,7 +120,7 @@ impl ImportedSelection {
 #[derive(Debug, Clone, PartialEq)]
 pub enum StoredModel {
     /// The model.
-    Model(Box<Model>),
+    Model(Box<Model<TrackId>>),
     /// None was saved (clusterings of early databases).
     Absent,
     /// A model this build cannot read (another format version, or damaged), and why.
@@ -129,7 +129,7 @@ pub enum StoredModel {
 
 impl StoredModel {
     /// The model, when there is a readable one.
-    pub fn get(&self) -> Option<&Model> {
+    pub fn get(&self) -> Option<&Model<TrackId>> {
         match self {
             StoredModel::Model(m) => Some(m),
             _ => None,
@@ -137,7 +137,7 @@ impl StoredModel {
     }
 
     /// The model of clustering `clustering`, or [`StoreError::UnreadableModel`].
-    pub fn require(&self, clustering: ClusteringId) -> Result<&Model> {
+    pub fn require(&self, clustering: ClusteringId) -> Result<&Model<TrackId>> {
         match self {
             StoredModel::Model(m) => Ok(m),
             StoredModel::Absent => Err(StoreError::UnreadableModel {

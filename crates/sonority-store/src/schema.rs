@@ -11,7 +11,7 @@ pub const APPLICATION_ID: i32 = 0x736F_6E6F;
 
 /// The migrations, in order: `MIGRATIONS[i]` brings version `i` to `i + 1`. Never edit one
 /// that has shipped; append a new one.
-pub const MIGRATIONS: &[&str] = &[V1, V2, V3, V4_IN_PROGRESS, V5_ALGORITHM_NAMES];
+pub const MIGRATIONS: &[&str] = &[V1, V2, V3, V4_IN_PROGRESS, V5_NAMES_AND_IDS];
 
 /// The schema version this build writes.
 pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
@@ -152,13 +152,22 @@ CREATE TABLE analysis_in_progress (
 );
 "#;
 
-/// Version 5: one name per algorithm, the one people type (`--algorithm`) and `status` shows.
-/// Clusterings saved before called the Gaussian mixture `gaussian_mixture` and Ward's
-/// agglomerative clustering `agglomerative` in the `algorithm` column (their params and models
-/// keep their own serde tags, which did not change).
-const V5_ALGORITHM_NAMES: &str = r#"
+/// Version 5: one name per algorithm and one type of track id.
+/// - The `algorithm` column takes the name people type (`--algorithm`) and `status` shows:
+///   clusterings saved before called the Gaussian mixture `gaussian_mixture` and Ward's
+///   agglomerative clustering `agglomerative` (their params and models keep their own serde
+///   tags, which did not change).
+/// - A saved model's training track ids become the store's integer ids: models were fitted on
+///   a table keyed by the ids as strings (`"12"`), and are now keyed by the ids themselves.
+const V5_NAMES_AND_IDS: &str = r#"
 UPDATE clusterings SET algorithm = 'gmm' WHERE algorithm = 'gaussian_mixture';
 UPDATE clusterings SET algorithm = 'ward'
     WHERE algorithm = 'agglomerative'
       AND json_extract(params, '$.algorithm.linkage') = 'ward';
+UPDATE clusterings
+    SET model = json_set(model, '$.clustering.track_ids', json((
+        SELECT json_group_array(CAST(value AS INTEGER) ORDER BY key)
+        FROM json_each(clusterings.model, '$.clustering.track_ids'))))
+    WHERE json_valid(model)
+      AND json_type(model, '$.clustering.track_ids') = 'array';
 "#;

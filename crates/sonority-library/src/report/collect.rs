@@ -443,7 +443,7 @@ fn finite(v: Option<f64>) -> Option<f64> {
 }
 
 /// The saved model, with a note when this build cannot use it.
-fn usable_model(model: &StoredModel, notes: &mut Vec<String>) -> Option<Model> {
+fn usable_model(model: &StoredModel, notes: &mut Vec<String>) -> Option<Model<TrackId>> {
     if let StoredModel::Unreadable(reason) = model {
         notes.push(format!(
             "the saved model cannot be read ({reason}): cluster words come from the features only"
@@ -503,7 +503,7 @@ const ARTIST_NEIGHBOURS: usize = 3;
 /// tag, or (with a note) when the model or the features are missing.
 fn artist_neighbours(
     features: Option<&FeatureMatrix>,
-    model: Option<&Model>,
+    model: Option<&Model<TrackId>>,
     notes: &mut Vec<String>,
 ) -> Option<Vec<ArtistNeighbours>> {
     let f = features?;

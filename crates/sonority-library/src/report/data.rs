@@ -338,7 +338,7 @@ pub(super) struct Measured<'a> {
     /// Each track's row of `features` (`None`: no features for it).
     pub rows: &'a [Option<usize>],
     /// The saved model, when this build reads it.
-    pub model: Option<&'a Model>,
+    pub model: Option<&'a Model<TrackId>>,
 }
 
 /// How audio files are linked from the page.

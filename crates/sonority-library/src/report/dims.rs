@@ -8,7 +8,7 @@ use crate::clustering::{duration_log, DURATION_DIM};
 use crate::dim_words::DIM_WORDS;
 use sonority_cluster::describe::word_for;
 use sonority_cluster::Model;
-use sonority_store::FeatureMatrix;
+use sonority_store::{FeatureMatrix, TrackId};
 use std::collections::HashMap;
 
 /// z-scores of the clusters on the dims they were clustered on.
@@ -90,7 +90,7 @@ pub(super) fn cluster_z_scores(
 pub(super) fn top_features(
     z: &ZScores,
     card: usize,
-    model: Option<&Model>,
+    model: Option<&Model<TrackId>>,
     id: i64,
     n: usize,
 ) -> Vec<TopFeature> {
@@ -116,7 +116,7 @@ pub(super) fn top_features(
         .collect()
 }
 
-pub(super) fn model_top(m: &Model, id: i64, n: usize) -> Option<Vec<TopFeature>> {
+pub(super) fn model_top(m: &Model<TrackId>, id: i64, n: usize) -> Option<Vec<TopFeature>> {
     let id = usize::try_from(id).ok()?;
     let c = m.clustering.cluster(id)?;
     Some(

@@ -4,7 +4,7 @@
 use super::data::{MapInfo, Measured};
 use super::MapProjection;
 use sonority_cluster::{pca_2d, Fit, Model, ScalerParams, TsneParams};
-use sonority_store::FeatureMatrix;
+use sonority_store::{FeatureMatrix, TrackId};
 
 /// The map method of positions saved with the clustering.
 const STORED: &str = "positions saved with the clustering";
@@ -149,7 +149,7 @@ pub(super) fn positions(
 fn scaled_rows(
     features: &FeatureMatrix,
     present: &[(usize, usize)],
-    model: Option<&Model>,
+    model: Option<&Model<TrackId>>,
 ) -> std::result::Result<ndarray::Array2<f64>, String> {
     // The table the clustering saw (with the duration dim), in the order of `present`.
     let rows: Vec<usize> = present.iter().map(|&(_, r)| r).collect();
