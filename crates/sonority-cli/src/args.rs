@@ -4,7 +4,7 @@
 use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
 use clap::Args;
 use sonority_features::Decoder;
-use sonority_library::playlist::PlaylistOptions;
+use sonority_library::output::playlist::PlaylistOptions;
 use sonority_library::{
     Algorithm, AnalyzeOptions, ClusterOptions, FamilyCount, KChoice, DEFAULT_GROUPS,
 };

@@ -1,7 +1,7 @@
 //! What several commands print to the terminal: the summary of an analysis run, how a
 //! clustering came about, the clusters table, the playlists written.
 
-use sonority_library::playlist::PlaylistReport;
+use sonority_library::output::playlist::PlaylistReport;
 use sonority_library::{
     one_line, shown, shown_text, AnalyzeReport, ClusterLine, ClusterMode, ClusterOutcome,
     ForgetWithheld, Overview, WithheldReason,

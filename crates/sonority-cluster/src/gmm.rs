@@ -180,7 +180,7 @@ impl<'a> crate::Fit<ArrayView2<'a, f64>> for GmmParams {
     }
 }
 
-/// Result of [`GmmParams::fit`].
+/// Result of fitting [`GmmParams`] ([`crate::Fit`]).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct GmmFit {
     /// The fitted mixture.

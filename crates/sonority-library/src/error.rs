@@ -141,7 +141,7 @@ pub enum LibraryError {
     },
     /// Writing playlists failed.
     #[error(transparent)]
-    Playlist(#[from] crate::playlist::PlaylistError),
+    Playlist(#[from] crate::output::playlist::PlaylistError),
     /// A command that reads the latest clustering (report, similar, export, ...) found none.
     #[error("the library has no clustering yet: run `sonority organize` first")]
     NoClustering,

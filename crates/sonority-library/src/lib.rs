@@ -30,50 +30,44 @@
 
 #![warn(missing_docs)]
 
-pub mod batch;
-pub mod cluster_playlists;
-pub mod cluster_tags;
+pub mod analyze;
 pub mod clustering;
 pub mod dim_words;
 pub mod error;
-pub mod evaluate;
-pub mod export;
 pub mod failpoint;
 mod files;
 pub mod imported;
-pub mod json_path;
 pub mod latest;
 pub mod organize;
+pub mod output;
 pub mod overview;
-pub mod pipeline;
-pub mod playlist;
-pub mod progress;
-pub mod report;
-pub mod scan;
-pub mod similar;
-mod tag_write;
+pub mod query;
 
-pub use batch::{analyze_files, AnalysedFile, FileResult};
-pub use cluster_playlists::{cluster_playlists, write_cluster_playlists};
-pub use cluster_tags::{tag_clusters, undo_tags, TagFileReport, TagOutcome, TagRun, TagRunOptions};
+pub use analyze::batch::{analyze_files, AnalysedFile, FileResult};
+pub use analyze::pipeline::{analyze_library, AnalyzeOptions, AnalyzeReport, FailedFile};
+pub use analyze::progress::{FileOutcome, Phase, ProgressEvent};
+pub use analyze::scan::{
+    has_audio_extension, scan, ScanError, ScanErrorKind, ScanOptions, ScanResult, AUDIO_EXTENSIONS,
+};
 pub use clustering::{
     analysis_dims, cluster_library, layout_dims, ClusterMode, ClusterOptions, ClusterOutcome,
     DEFAULT_GROUPS,
 };
 pub use dim_words::DIM_WORDS;
 pub use error::{LibraryError, Result};
-pub use evaluate::{evaluate, Evaluation, LabelSource};
-pub use export::{export, export_parquet, neutralise_csv_text, ExportFormat, ExportOptions};
 pub use imported::{model_from_centroids, save_imported_model};
 pub use latest::LatestClustering;
 pub use organize::{organize, OrganizeOptions, Organized, DEFAULT_PLAYLISTS_FOLDER};
-pub use overview::{display_name, ClusterLine, FamilyLine, Overview};
-pub use pipeline::{analyze_library, AnalyzeOptions, AnalyzeReport, FailedFile};
-pub use progress::{FileOutcome, Phase, ProgressEvent};
-pub use scan::{
-    has_audio_extension, scan, ScanError, ScanErrorKind, ScanOptions, ScanResult, AUDIO_EXTENSIONS,
+pub use output::cluster_playlists::{cluster_playlists, write_cluster_playlists};
+pub use output::cluster_tags::{
+    tag_clusters, undo_tags, TagFileReport, TagOutcome, TagRun, TagRunOptions,
 };
-pub use similar::{similar_artists, similar_tracks, SimilarArtistRow, SimilarTrackRow};
+pub use output::export::{
+    export, export_parquet, neutralise_csv_text, ExportFormat, ExportOptions,
+};
+pub use overview::{display_name, ClusterLine, FamilyLine, Overview};
+pub use query::evaluate::{evaluate, Evaluation, LabelSource};
+pub use query::similar::{similar_artists, similar_tracks, SimilarArtistRow, SimilarTrackRow};
 /// The store lives in `sonority-store`: these are the items front ends use with the library.
 pub use sonority_store::{
     ClusterRow, ClusteringData, ClusteringId, ClusteringSummary, FamilyRow, FeatureMatrix,

@@ -2,12 +2,12 @@
 //! changed), organise the library into playlists grouped in families, and write one folder of
 //! playlists per family.
 
-use crate::cluster_playlists::write_cluster_playlists;
+use crate::analyze::pipeline::{analyze_library, AnalyzeOptions, AnalyzeReport};
+use crate::analyze::progress::ProgressEvent;
 use crate::clustering::{cluster_library, ClusterOptions, ClusterOutcome};
 use crate::error::{LibraryError, Result};
-use crate::pipeline::{analyze_library, AnalyzeOptions, AnalyzeReport};
-use crate::playlist::{PlaylistOptions, PlaylistReport};
-use crate::progress::ProgressEvent;
+use crate::output::cluster_playlists::write_cluster_playlists;
+use crate::output::playlist::{PlaylistOptions, PlaylistReport};
 use sonority_store::Store;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;

@@ -8,7 +8,7 @@
 mod common;
 
 use common::{skip_without, temp_files, tone};
-use sonority_library::playlist::{
+use sonority_library::output::playlist::{
     chain_order, write_playlists, Playlist, PlaylistEntry, PlaylistOptions, PlaylistWarning,
     MANIFEST_FILE,
 };

@@ -15,7 +15,7 @@ use lofty::config::WriteOptions;
 use lofty::prelude::*;
 use lofty::tag::Tag;
 use serde_json::{json, Value};
-use sonority_library::report::{
+use sonority_library::output::report::{
     build_report, name_words, render_html, write_svgs, GenreCount, GenreRow, GenreTable, Heatmap,
     MapInfo, MapProjection, QualityInfo, ReportCluster, ReportData, ReportOptions, ReportTrack,
     RunInfo, SweepInfo, SweepPoint, TopFeature,

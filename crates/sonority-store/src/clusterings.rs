@@ -68,7 +68,7 @@ pub struct TrackAssignment {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum Selection {
-    /// A model fitted elsewhere and imported ([`crate::save_imported_model`]); never refitted
+    /// A model fitted elsewhere and imported (`sonority_library::save_imported_model`); never refitted
     /// on the local library's own.
     Imported(ImportedSelection),
     /// Fitted on this library.

@@ -4,7 +4,7 @@ use crate::db;
 use crate::print::print_report;
 use anyhow::{Context, Result};
 use clap::Args;
-use sonority_library::playlist::PlaylistOptions;
+use sonority_library::output::playlist::PlaylistOptions;
 use sonority_library::write_cluster_playlists;
 use std::path::{Path, PathBuf};
 

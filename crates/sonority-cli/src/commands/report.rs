@@ -3,7 +3,7 @@
 use crate::db;
 use anyhow::{Context, Result};
 use clap::Args;
-use sonority_library::report::{build_report, write_svgs, MapProjection, ReportOptions};
+use sonority_library::output::report::{build_report, write_svgs, MapProjection, ReportOptions};
 use std::path::{Path, PathBuf};
 
 /// `sonority report`.

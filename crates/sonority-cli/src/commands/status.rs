@@ -61,7 +61,7 @@ pub fn errors(cmd: &ErrorsCommand, db_arg: Option<&Path>) -> Result<()> {
         for t in &failed {
             // The path as a string, plus its raw bytes when it is not UTF-8.
             let mut line = serde_json::Map::new();
-            sonority_library::json_path::insert_path(&mut line, "path", Some(&t.path));
+            sonority_library::output::json_path::insert_path(&mut line, "path", Some(&t.path));
             line.insert("error".into(), serde_json::json!(t.error));
             line.insert("size".into(), serde_json::json!(t.size));
             line.insert("analyzed_at".into(), serde_json::json!(t.analyzed_at));

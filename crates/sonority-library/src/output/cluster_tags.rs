@@ -16,7 +16,7 @@
 
 use crate::error::Result;
 use crate::latest::LatestClustering;
-use crate::tag_write::{settle_pending, write_one, Recorded, Target};
+use crate::output::tag_write::{settle_pending, write_one, Recorded, Target};
 use serde::Serialize;
 use sonority_store::{Store, TagHistoryEntry, TagWriteKind, TagWriteState};
 use sonority_tags::{read_field, FileIdentity, FileStamp, TagField};
@@ -55,7 +55,7 @@ pub enum TagOutcome {
 #[derive(Debug, Clone, Serialize)]
 pub struct TagFileReport {
     /// The file (in JSON: `path`, plus `path_bytes` when not UTF-8).
-    #[serde(flatten, serialize_with = "crate::json_path::path_fields")]
+    #[serde(flatten, serialize_with = "crate::output::json_path::path_fields")]
     pub path: PathBuf,
     /// What happened.
     pub outcome: TagOutcome,

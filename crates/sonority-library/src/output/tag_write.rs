@@ -17,9 +17,9 @@
 //! `tag:before-rename`, `tag:after-rename` and `tag:after-complete` (see [`crate::failpoint`])
 //! stand between these steps.
 
-use crate::cluster_tags::{TagOutcome, TagRunOptions};
 use crate::error::Result;
 use crate::failpoint;
+use crate::output::cluster_tags::{TagOutcome, TagRunOptions};
 use sonority_store::{PendingTagWrite, Store, TagHistoryEntry, TagWriteKind, TagWriteState};
 use sonority_tags::{
     apply_with, plan_write, preflight, read_field, FileIdentity, FileStamp, PlannedChange,

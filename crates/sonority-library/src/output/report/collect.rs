@@ -16,7 +16,7 @@ use super::ReportOptions;
 use crate::dim_words::DIM_WORDS;
 use crate::error::{LibraryError, Result};
 use crate::files::{file_url, relative_path, url_path};
-use crate::similar::ArtistSpace;
+use crate::query::similar::ArtistSpace;
 use sonority_cluster::{KSweep, Model, Quality};
 use sonority_store::{
     ClusteringData, FamilyRow, FeatureMatrix, SavedClustering, Store, StoredModel, TrackId,

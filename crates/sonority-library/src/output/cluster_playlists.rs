@@ -4,7 +4,7 @@
 
 use crate::error::Result;
 use crate::latest::LatestClustering;
-use crate::playlist::{
+use crate::output::playlist::{
     chain_order, folder_name, write_playlists, Playlist, PlaylistEntry, PlaylistOptions,
     PlaylistReport,
 };

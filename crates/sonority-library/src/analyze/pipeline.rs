@@ -27,9 +27,9 @@
 //! binary) has no executable to start. A hung file costs one sleeping thread until the
 //! process ends; a crashing one costs one dead run, after which it is recorded as failed.
 
+use crate::analyze::progress::{FileOutcome, Phase, ProgressEvent};
+use crate::analyze::scan::{self, ScanError, ScanErrorKind, ScanOptions, ScanResult};
 use crate::error::{LibraryError, Result};
-use crate::progress::{FileOutcome, Phase, ProgressEvent};
-use crate::scan::{self, ScanError, ScanErrorKind, ScanOptions, ScanResult};
 use serde::Serialize;
 use sonority_features::{
     analyze_file_with, ffmpeg_available, DecodeWarning, Decoder, Detail, FeatureConfig,
@@ -107,7 +107,7 @@ impl AnalyzeOptions {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct FailedFile {
     /// The file (in JSON: `path`, plus `path_bytes` when not UTF-8).
-    #[serde(flatten, serialize_with = "crate::json_path::path_fields")]
+    #[serde(flatten, serialize_with = "crate::output::json_path::path_fields")]
     pub path: PathBuf,
     /// Why (the message stored with the track).
     pub reason: String,
@@ -117,7 +117,7 @@ pub struct FailedFile {
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct AnalyzeReport {
     /// The scanned root, canonical (in JSON: `root`, plus `root_bytes` when not UTF-8).
-    #[serde(flatten, serialize_with = "crate::json_path::root_fields")]
+    #[serde(flatten, serialize_with = "crate::output::json_path::root_fields")]
     pub root: PathBuf,
     /// The analysis version of this run.
     pub analysis_version: String,

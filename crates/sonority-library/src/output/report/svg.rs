@@ -433,7 +433,7 @@ fn curve(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::data::{MapInfo, ReportCluster, ReportTrack, RunInfo, SweepPoint};
+    use crate::output::report::data::{MapInfo, ReportCluster, ReportTrack, RunInfo, SweepPoint};
 
     fn data(n: usize, k: usize) -> ReportData {
         let mut clusters: Vec<ReportCluster> = (0..k)
@@ -442,7 +442,7 @@ mod tests {
                 name: format!("<b>cluster</b> & {c}"),
                 size: 0,
                 duration_s: 0.0,
-                color: crate::report::colours::cluster_color(c),
+                color: crate::output::report::colours::cluster_color(c),
                 top: Vec::new(),
                 genres: Vec::new(),
                 tracks: Vec::new(),
@@ -532,7 +532,7 @@ mod tests {
 
     #[test]
     fn map_legend_lists_families_then_their_playlists() {
-        use crate::report::data::ReportFamily;
+        use crate::output::report::data::ReportFamily;
         let mut d = data(100, 4);
         for (fi, name) in ["calm · dark", "loud · fast"].iter().enumerate() {
             let members = vec![2 * fi, 2 * fi + 1];
@@ -544,7 +544,7 @@ mod tests {
             d.families.push(ReportFamily {
                 id: fi as i64,
                 name: name.to_string(),
-                color: crate::report::colours::cluster_color(fi),
+                color: crate::output::report::colours::cluster_color(fi),
                 size: members.iter().map(|&c| d.clusters[c].size).sum(),
                 duration_s: 0.0,
                 clusters: members,

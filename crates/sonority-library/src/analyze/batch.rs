@@ -1,9 +1,9 @@
 //! Analysing a list of files without a store: the per-track feature vectors of the files, in
 //! parallel, with failures kept as rows (what `sonority.analyze` in Python returns).
 
+use crate::analyze::pipeline::analyse_audio;
 use crate::clustering::{analysis_dims, duration_log};
 use crate::error::{LibraryError, Result};
-use crate::pipeline::analyse_audio;
 use rayon::prelude::*;
 use sonority_features::{DecodeWarning, FeatureConfig, SourceInfo};
 use sonority_tags::{panic_message, sniff_file, Sniffed};

@@ -35,7 +35,7 @@
 //! with `textContent` only.
 //!
 //! ```no_run
-//! use sonority_library::report::{build_report, write_svgs, ReportOptions};
+//! use sonority_library::output::report::{build_report, write_svgs, ReportOptions};
 //! use sonority_library::Store;
 //!
 //! # fn main() -> sonority_library::Result<()> {

@@ -342,7 +342,7 @@ pub(super) struct DimStat {
 const NOT_DIM_WORDS: [&str; 3] = ["average", "empty", "core"];
 
 /// The words of a name ("bright · fast (2)" → ["bright", "fast"]): the " · "-separated
-/// words without a numeric suffix, leaving out [`NOT_DIM_WORDS`].
+/// words without a numeric suffix, leaving out the words that are not dim words ("average", "empty", "core").
 pub fn name_words(name: &str) -> Vec<String> {
     let name = name.trim();
     let name = match name.rsplit_once(" (") {

@@ -80,7 +80,7 @@ pub enum ScanErrorKind {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ScanError {
     /// The path, when known (in JSON: `path`, plus `path_bytes` when not UTF-8).
-    #[serde(flatten, serialize_with = "crate::json_path::opt_path_fields")]
+    #[serde(flatten, serialize_with = "crate::output::json_path::opt_path_fields")]
     pub path: Option<PathBuf>,
     /// The kind of problem.
     pub kind: ScanErrorKind,

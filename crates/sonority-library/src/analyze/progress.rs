@@ -1,6 +1,6 @@
 //! Progress events of an analysis run, enough to draw a progress bar.
 
-use crate::scan::ScanError;
+use crate::analyze::scan::ScanError;
 use serde::Serialize;
 use std::path::PathBuf;
 
