@@ -6,6 +6,7 @@ use crate::analyze::pipeline::{analyze_library, AnalyzeOptions, AnalyzeReport};
 use crate::analyze::progress::ProgressEvent;
 use crate::clustering::{cluster_library, ClusterOptions, ClusterOutcome};
 use crate::error::{LibraryError, Result};
+use crate::latest::LatestClustering;
 use crate::output::cluster_playlists::write_cluster_playlists;
 use crate::output::playlist::{PlaylistOptions, PlaylistReport};
 use sonority_store::Store;
@@ -74,7 +75,8 @@ pub fn organize(
         ..options.cluster.clone()
     };
     let clustering = cluster_library(store, &cluster_options)?;
-    let playlists = write_cluster_playlists(store, &playlists_dir, &options.playlists)?;
+    let latest = LatestClustering::load(store)?;
+    let playlists = write_cluster_playlists(&latest, &playlists_dir, &options.playlists)?;
     Ok(Organized {
         analysis,
         clustering: Some(clustering),

@@ -5,7 +5,7 @@
 mod common;
 
 use common::*;
-use sonority_library::{export, ExportFormat, ExportOptions};
+use sonority_library::{export, ExportFormat, ExportOptions, LatestClustering};
 
 const FORMULA: &str = "=HYPERLINK(\"http://example.invalid\",\"click\")";
 
@@ -16,22 +16,23 @@ fn csv_export_neutralises_formula_cells_unless_raw() {
     let target = lib.path("synthetic/chord_cmaj_22k.wav");
     set_title(&target, FORMULA);
     let store = analysed_and_clustered(&lib);
+    let latest = LatestClustering::load(&store).expect("latest clustering");
 
     let mut safe = Vec::new();
-    let n = export(&store, &ExportOptions::new(ExportFormat::Csv), &mut safe).expect("export");
+    let n = export(&latest, &ExportOptions::new(ExportFormat::Csv), &mut safe).expect("export");
     let mut raw = Vec::new();
     let raw_options = ExportOptions {
         format: ExportFormat::Csv,
         raw_csv: true,
     };
-    assert_eq!(export(&store, &raw_options, &mut raw).expect("export"), n);
+    assert_eq!(export(&latest, &raw_options, &mut raw).expect("export"), n);
     let mut json = Vec::new();
     // raw_csv does not change JSON.
     let json_options = ExportOptions {
         format: ExportFormat::Json,
         raw_csv: false,
     };
-    export(&store, &json_options, &mut json).expect("export");
+    export(&latest, &json_options, &mut json).expect("export");
 
     let (header, safe_rows) = read_csv(&safe);
     let (_, raw_rows) = read_csv(&raw);

@@ -8,7 +8,9 @@ use common::*;
 use parquet::basic::{LogicalType, Repetition, Type as PhysicalType};
 use parquet::file::reader::{FileReader, SerializedFileReader};
 use parquet::record::Field;
-use sonority_library::{export, export_parquet, ExportFormat, ExportOptions, LibraryError};
+use sonority_library::{
+    export, export_parquet, ExportFormat, ExportOptions, LatestClustering, LibraryError,
+};
 use std::collections::HashMap;
 
 /// A Parquet file's column names with their physical type, logical type and repetition, and
@@ -67,6 +69,7 @@ fn parquet_export_has_the_csv_rows_typed() {
     set_title(&lib.path("real/ambient_freedroid.ogg"), "=1+1");
     set_title(&lib.path("real/percussive_etr.ogg"), "Über – «drums» 鼓");
     let store = analysed_and_clustered(&lib);
+    let latest = LatestClustering::load(&store).expect("latest clustering");
 
     // raw_csv: text exactly as stored, as Parquet writes it.
     let mut csv = Vec::new();
@@ -74,10 +77,10 @@ fn parquet_export_has_the_csv_rows_typed() {
         format: ExportFormat::Csv,
         raw_csv: true,
     };
-    let n = export(&store, &csv_options, &mut csv).expect("csv export");
+    let n = export(&latest, &csv_options, &mut csv).expect("csv export");
     let (header, csv_rows) = read_csv(&csv);
     let out = lib.dir.path().join("export.parquet");
-    assert_eq!(export_parquet(&store, &out).expect("parquet export"), n);
+    assert_eq!(export_parquet(&latest, &out).expect("parquet export"), n);
     let (columns, rows) = read_parquet(&out);
 
     // The CSV's columns in its order, typed.
@@ -136,14 +139,14 @@ fn parquet_export_has_the_csv_rows_typed() {
     let mut streamed = Vec::new();
     let parquet_options = ExportOptions::new(ExportFormat::Parquet);
     assert_eq!(
-        export(&store, &parquet_options, &mut streamed).expect("stream"),
+        export(&latest, &parquet_options, &mut streamed).expect("stream"),
         n
     );
     assert_eq!(streamed, std::fs::read(&out).expect("read back"));
 
     // A folder that does not exist: a typed error naming the file, no file left behind.
     let missing = lib.dir.path().join("no such folder").join("x.parquet");
-    match export_parquet(&store, &missing) {
+    match export_parquet(&latest, &missing) {
         Err(LibraryError::Io { path, .. }) => assert_eq!(path, missing),
         other => panic!("expected an Io error, got {other:?}"),
     }

@@ -243,9 +243,11 @@ fn report_of_the_fixture_library() {
         genres.genres
     );
     // The same rule as `sonority evaluate`: the same tracks labelled and unlabelled.
-    let evaluation =
-        sonority_library::evaluate(&lib.store, &sonority_library::LabelSource::GenreTags)
-            .expect("evaluate");
+    let evaluation = sonority_library::evaluate(
+        &sonority_library::LatestClustering::load(&lib.store).expect("latest"),
+        &sonority_library::LabelSource::GenreTags,
+    )
+    .expect("evaluate");
     let labelled: usize = genres
         .rows
         .iter()

@@ -326,7 +326,9 @@ impl Library {
     /// Writes the latest clustering's tracks to the Parquet file `path`, as `sonority export
     /// --format parquet -o PATH` does; returns the row count.
     fn export_parquet(&self, py: Python<'_>, path: PathBuf) -> PyResult<usize> {
-        sonority_library::export_parquet(&self.store(), &path).map_err(|e| library_error(py, &e))
+        sonority_library::LatestClustering::load(&self.store())
+            .and_then(|latest| sonority_library::export_parquet(&latest, &path))
+            .map_err(|e| library_error(py, &e))
     }
 
     /// The model of the latest clustering.

@@ -4,7 +4,7 @@ use crate::db;
 use anyhow::Result;
 use clap::Args;
 use sonority_cluster::metrics::{Contingency, LabelAgreement};
-use sonority_library::{evaluate, LabelSource};
+use sonority_library::{evaluate, LabelSource, LatestClustering};
 use std::path::{Path, PathBuf};
 
 /// `sonority evaluate`.
@@ -25,7 +25,7 @@ pub fn run(cmd: &EvaluateCommand, db_arg: Option<&Path>) -> Result<()> {
         .labels
         .clone()
         .map_or(LabelSource::GenreTags, LabelSource::Csv);
-    let e = evaluate(&store, &source)?;
+    let e = evaluate(&LatestClustering::load(&store)?, &source)?;
     if cmd.json {
         println!("{}", serde_json::to_string_pretty(&e)?);
         return Ok(());

@@ -4,7 +4,7 @@
 use crate::db;
 use anyhow::{bail, Context, Result};
 use clap::{Args, ValueEnum};
-use sonority_library::{export, export_parquet, ExportFormat, ExportOptions};
+use sonority_library::{export, export_parquet, ExportFormat, ExportOptions, LatestClustering};
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
@@ -56,16 +56,17 @@ pub fn run(cmd: &ExportCommand, db_arg: Option<&Path>) -> Result<()> {
         format,
         raw_csv: cmd.raw_csv,
     };
+    let latest = LatestClustering::load(&store)?;
     let rows = match &cmd.out {
         // Streamed to a temporary file next to it, renamed over it when complete.
-        Some(path) if format == ExportFormat::Parquet => export_parquet(&store, path)
+        Some(path) if format == ExportFormat::Parquet => export_parquet(&latest, path)
             .with_context(|| format!("exporting Parquet to {}", path.display()))?,
         Some(path) => {
             let mut file = std::io::BufWriter::new(
                 std::fs::File::create(path)
                     .with_context(|| format!("creating {}", sonority_library::shown(path)))?,
             );
-            let rows = export(&store, &options, &mut file)?;
+            let rows = export(&latest, &options, &mut file)?;
             file.flush()
                 .with_context(|| format!("writing {}", sonority_library::shown(path)))?;
             rows
@@ -73,7 +74,7 @@ pub fn run(cmd: &ExportCommand, db_arg: Option<&Path>) -> Result<()> {
         None => {
             let stdout = std::io::stdout();
             let mut lock = stdout.lock();
-            export(&store, &options, &mut lock)?
+            export(&latest, &options, &mut lock)?
         }
     };
     eprintln!("exported {rows} tracks");

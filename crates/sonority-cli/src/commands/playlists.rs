@@ -5,7 +5,7 @@ use crate::print::print_report;
 use anyhow::{Context, Result};
 use clap::Args;
 use sonority_library::output::playlist::PlaylistOptions;
-use sonority_library::write_cluster_playlists;
+use sonority_library::{write_cluster_playlists, LatestClustering};
 use std::path::{Path, PathBuf};
 
 /// `sonority playlists`.
@@ -25,12 +25,14 @@ pub fn run(cmd: &PlaylistsCommand, db_arg: Option<&Path>) -> Result<()> {
     let options = PlaylistOptions {
         absolute: cmd.absolute,
     };
-    let report = write_cluster_playlists(&store, &cmd.out, &options).with_context(|| {
-        format!(
-            "writing playlists into {}",
-            sonority_library::shown(&cmd.out)
-        )
-    })?;
+    let report = LatestClustering::load(&store)
+        .and_then(|latest| write_cluster_playlists(&latest, &cmd.out, &options))
+        .with_context(|| {
+            format!(
+                "writing playlists into {}",
+                sonority_library::shown(&cmd.out)
+            )
+        })?;
     print_report(&report, &cmd.out);
     for p in &report.written {
         println!("{}", sonority_library::shown(p));

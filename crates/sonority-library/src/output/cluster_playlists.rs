@@ -9,14 +9,12 @@ use crate::output::playlist::{
     PlaylistReport,
 };
 use sonority_cluster::FAMILY_SEPARATOR;
-use sonority_store::Store;
 use std::collections::HashMap;
 use std::path::Path;
 
 /// The playlists of the latest clustering, in cluster id order; tracks no cluster took
 /// (DBSCAN outliers) form a last, unnumbered playlist.
-pub fn cluster_playlists(store: &Store) -> Result<Vec<Playlist>> {
-    let latest = LatestClustering::load(store)?;
+pub fn cluster_playlists(latest: &LatestClustering) -> Result<Vec<Playlist>> {
     let scaled = latest.model.scaler.transform(&latest.table)?;
     let row_of: HashMap<i64, usize> = latest
         .tracks
@@ -112,10 +110,10 @@ pub fn cluster_playlists(store: &Store) -> Result<Vec<Playlist>> {
 
 /// Writes the playlists of the latest clustering into `out_dir`.
 pub fn write_cluster_playlists(
-    store: &Store,
+    latest: &LatestClustering,
     out_dir: &Path,
     options: &PlaylistOptions,
 ) -> Result<PlaylistReport> {
-    let playlists = cluster_playlists(store)?;
+    let playlists = cluster_playlists(latest)?;
     Ok(write_playlists(out_dir, &playlists, options)?)
 }

@@ -19,7 +19,6 @@ use parquet::file::writer::{
 };
 use parquet::schema::types::Type as ParquetType;
 use serde_json::{Map, Value};
-use sonority_store::Store;
 use std::io::Write;
 use std::path::Path;
 use std::sync::Arc;
@@ -102,8 +101,12 @@ type Record = (Vec<Value>, Vec<f64>);
 ///
 /// [`ExportFormat::Parquet`] is assembled in memory before it is written to `out`; to write a
 /// file, [`export_parquet`] streams it and replaces the file only when it is complete.
-pub fn export(store: &Store, options: &ExportOptions, out: &mut dyn Write) -> Result<usize> {
-    let (dims, records) = collect(store)?;
+pub fn export(
+    latest: &LatestClustering,
+    options: &ExportOptions,
+    out: &mut dyn Write,
+) -> Result<usize> {
+    let (dims, records) = collect(latest);
     let io = |source| LibraryError::Io {
         path: "<export output>".into(),
         source,
@@ -136,8 +139,8 @@ pub fn export(store: &Store, options: &ExportOptions, out: &mut dyn Write) -> Re
 /// stored (the CSV's formula neutralising is for spreadsheets and does not apply). Snappy
 /// compressed. The file is written to a temporary name next to `path` and renamed over it
 /// when complete, so a failed export leaves an existing `path` as it was.
-pub fn export_parquet(store: &Store, path: &Path) -> Result<usize> {
-    let (dims, records) = collect(store)?;
+pub fn export_parquet(latest: &LatestClustering, path: &Path) -> Result<usize> {
+    let (dims, records) = collect(latest);
     let io = |source| LibraryError::Io {
         path: path.to_path_buf(),
         source,
@@ -162,8 +165,7 @@ pub fn export_parquet(store: &Store, path: &Path) -> Result<usize> {
 }
 
 /// The dim names and one record per track of the latest clustering.
-fn collect(store: &Store) -> Result<(Vec<String>, Vec<Record>)> {
-    let latest = LatestClustering::load(store)?;
+fn collect(latest: &LatestClustering) -> (Vec<String>, Vec<Record>) {
     let names = latest.names();
     let family_of = latest.family_of_cluster();
     let family_names = latest.family_names();
@@ -201,7 +203,7 @@ fn collect(store: &Store) -> Result<(Vec<String>, Vec<Record>)> {
         ];
         records.push((fixed, data.row(i).to_vec()));
     }
-    Ok((dims, records))
+    (dims, records)
 }
 
 fn write_csv(

@@ -5,7 +5,6 @@ use crate::error::{LibraryError, Result};
 use crate::latest::LatestClustering;
 use serde::Serialize;
 use sonority_cluster::metrics::{compare_labels, LabelAgreement};
-use sonority_store::Store;
 use sonority_tags::GenreNames;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -36,8 +35,7 @@ pub struct Evaluation {
 }
 
 /// Compares the latest clustering with reference labels.
-pub fn evaluate(store: &Store, source: &LabelSource) -> Result<Evaluation> {
-    let latest = LatestClustering::load(store)?;
+pub fn evaluate(latest: &LatestClustering, source: &LabelSource) -> Result<Evaluation> {
     let labels: HashMap<PathBuf, String> = match source {
         LabelSource::GenreTags => {
             let mut genres = GenreNames::default();
