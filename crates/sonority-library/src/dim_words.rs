@@ -13,29 +13,7 @@ use sonority_cluster::WordRule;
 /// The words of the dims of a library's feature table (sonority-features' layout plus
 /// `duration_log_s`): dims named `prefix…` (within the index range for ranged rules) read as
 /// the first word above the library's mean and the second below. First matching rule wins.
-pub const DIM_WORDS: &[WordRule] = &[
-    WordRule::new("tempo", "fast", "slow"),
-    WordRule::new("duration", "long", "short"),
-    WordRule::new("rms_mean", "loud", "quiet"),
-    WordRule::new("rms_std", "dynamic", "steady"),
-    WordRule::new("spectral_centroid_mean", "bright", "dark"),
-    WordRule::new("spectral_rolloff_mean", "bright", "dark"),
-    WordRule::new("spectral_bandwidth_mean", "full-range", "narrow"),
-    WordRule::new("spectral_flatness_mean", "noisy", "tonal"),
-    WordRule::new("zero_crossing_rate_mean", "noisy", "smooth"),
-    WordRule::new("spectral_contrast_mean", "crisp", "dense"),
-    WordRule::new("spectral_centroid_std", "shifting", "stable"),
-    WordRule::new("onset_strength_mean", "energetic", "calm"),
-    WordRule::new("onset_strength_std", "rhythmic", "flowing"),
-    WordRule::new("chroma_stft_std", "melodic", "droning"),
-    WordRule::new("chroma_stft_mean", "harmonic", "sparse"),
-    WordRule::ranged("melspectrogram_mean", 0, 15, "bass-heavy", "thin"),
-    WordRule::ranged("melspectrogram_mean", 96, 127, "airy", "muffled"),
-    WordRule::ranged("mfcc_mean", 0, 0, "loud", "quiet"),
-    WordRule::ranged("mfcc_mean", 1, 1, "warm", "bright"),
-    WordRule::ranged("timbre_mean", 0, 0, "warm", "bright"),
-    WordRule::ranged("mfcc_std", 0, 0, "dynamic", "steady"),
-];
+pub const DIM_WORDS: &[WordRule] = include!("dim_words_table.rs");
 
 #[cfg(test)]
 mod tests {

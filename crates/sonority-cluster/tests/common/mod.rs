@@ -106,30 +106,9 @@ pub fn report() {
 }
 
 /// The dims→words table of these tests: the one sonority-library passes in (`DIM_WORDS`),
-/// copied so that the cluster names of the fixtures read as they always did.
-pub const WORDS: &[WordRule] = &[
-    WordRule::new("tempo", "fast", "slow"),
-    WordRule::new("duration", "long", "short"),
-    WordRule::new("rms_mean", "loud", "quiet"),
-    WordRule::new("rms_std", "dynamic", "steady"),
-    WordRule::new("spectral_centroid_mean", "bright", "dark"),
-    WordRule::new("spectral_rolloff_mean", "bright", "dark"),
-    WordRule::new("spectral_bandwidth_mean", "full-range", "narrow"),
-    WordRule::new("spectral_flatness_mean", "noisy", "tonal"),
-    WordRule::new("zero_crossing_rate_mean", "noisy", "smooth"),
-    WordRule::new("spectral_contrast_mean", "crisp", "dense"),
-    WordRule::new("spectral_centroid_std", "shifting", "stable"),
-    WordRule::new("onset_strength_mean", "energetic", "calm"),
-    WordRule::new("onset_strength_std", "rhythmic", "flowing"),
-    WordRule::new("chroma_stft_std", "melodic", "droning"),
-    WordRule::new("chroma_stft_mean", "harmonic", "sparse"),
-    WordRule::ranged("melspectrogram_mean", 0, 15, "bass-heavy", "thin"),
-    WordRule::ranged("melspectrogram_mean", 96, 127, "airy", "muffled"),
-    WordRule::ranged("mfcc_mean", 0, 0, "loud", "quiet"),
-    WordRule::ranged("mfcc_mean", 1, 1, "warm", "bright"),
-    WordRule::ranged("timbre_mean", 0, 0, "warm", "bright"),
-    WordRule::ranged("mfcc_std", 0, 0, "dynamic", "steady"),
-];
+/// included from its one source, so that the cluster names of the fixtures read as the
+/// library names them.
+pub const WORDS: &[WordRule] = include!("../../../sonority-library/src/dim_words_table.rs");
 
 /// Model parameters naming clusters with [`WORDS`].
 pub fn named(algorithm: AlgorithmParams) -> ModelParams {

@@ -1,0 +1,25 @@
+// The rules of `DIM_WORDS` (see dim_words.rs), as one expression: sonority-cluster's
+// integration tests include this file so that their fixtures are named by the same table.
+&[
+    WordRule::new("tempo", "fast", "slow"),
+    WordRule::new("duration", "long", "short"),
+    WordRule::new("rms_mean", "loud", "quiet"),
+    WordRule::new("rms_std", "dynamic", "steady"),
+    WordRule::new("spectral_centroid_mean", "bright", "dark"),
+    WordRule::new("spectral_rolloff_mean", "bright", "dark"),
+    WordRule::new("spectral_bandwidth_mean", "full-range", "narrow"),
+    WordRule::new("spectral_flatness_mean", "noisy", "tonal"),
+    WordRule::new("zero_crossing_rate_mean", "noisy", "smooth"),
+    WordRule::new("spectral_contrast_mean", "crisp", "dense"),
+    WordRule::new("spectral_centroid_std", "shifting", "stable"),
+    WordRule::new("onset_strength_mean", "energetic", "calm"),
+    WordRule::new("onset_strength_std", "rhythmic", "flowing"),
+    WordRule::new("chroma_stft_std", "melodic", "droning"),
+    WordRule::new("chroma_stft_mean", "harmonic", "sparse"),
+    WordRule::ranged("melspectrogram_mean", 0, 15, "bass-heavy", "thin"),
+    WordRule::ranged("melspectrogram_mean", 96, 127, "airy", "muffled"),
+    WordRule::ranged("mfcc_mean", 0, 0, "loud", "quiet"),
+    WordRule::ranged("mfcc_mean", 1, 1, "warm", "bright"),
+    WordRule::ranged("timbre_mean", 0, 0, "warm", "bright"),
+    WordRule::ranged("mfcc_std", 0, 0, "dynamic", "steady"),
+]
